@@ -1,0 +1,68 @@
+package dev.lakepipe.app;
+
+import dev.lakepipe.core.RunContext;
+import dev.lakepipe.core.SparkSessionFactory;
+import dev.lakepipe.core.TableCatalog;
+import dev.lakepipe.core.config.LakepipeConfig;
+import dev.lakepipe.ingest.IngestJob;
+import dev.lakepipe.ingest.IngestReport;
+import dev.lakepipe.ingest.IngestSettings;
+import java.io.PrintWriter;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The pipeline's stages in order, and how the CLI runs one: validate its settings, get the session, run,
+ * print what was written. Stages meet only through tables; adding one is adding an entry here.
+ */
+final class Stages {
+
+  /** One stage the CLI can run. */
+  enum Stage {
+    INGEST("ingest");
+
+    final String id;
+
+    Stage(String id) {
+      this.id = id;
+    }
+  }
+
+  static final List<Stage> ORDER = List.of(Stage.INGEST);
+
+  private Stages() {}
+
+  /** Parses every stage's settings, so a conf problem anywhere is reported before any Spark work starts. */
+  static void validate(LakepipeConfig config) {
+    var problems = config.newProblems();
+    IngestSettings.parse(config.raw(), config.dataset(), problems);
+    problems.throwIfAny();
+  }
+
+  static void run(Stage stage, SparkSession spark, LakepipeConfig config, RunContext run, PrintWriter out) {
+    switch (stage) {
+      case INGEST -> {
+        IngestReport report = IngestJob.run(spark, config, run);
+        out.println("ingest (run " + run.runId() + "): per-source counts");
+        out.print(report.table());
+      }
+      default -> throw new IllegalStateException("unknown stage " + stage);
+    }
+    out.flush();
+  }
+
+  static SparkSession session(LakepipeConfig config, String what) {
+    return SparkSessionFactory.create(config, what);
+  }
+
+  static void printTables(SparkSession spark, LakepipeConfig config, PrintWriter out) {
+    TableCatalog catalog = new TableCatalog(spark, config.tables());
+    out.println();
+    out.println("Tables (Delta):");
+    catalog.tables().stream().filter(catalog::exists)
+        .forEach(t -> out.println("  " + t.name() + "  " + (t.location() == null ? "(metastore)" : t.location())));
+    out.println("Query them with: ./lakepipe sql \"SELECT _source, count(*) FROM "
+        + catalog.table("bronze-records").name() + " GROUP BY _source\"");
+    out.flush();
+  }
+}

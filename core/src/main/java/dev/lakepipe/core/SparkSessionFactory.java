@@ -1,0 +1,61 @@
+package dev.lakepipe.core;
+
+import dev.lakepipe.core.config.LakepipeConfig;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the SparkSession every stage runs in, with Delta Lake's SQL extension and catalog on. A session that
+ * already exists (spark-submit's, Databricks', a test's) is reused; its static settings then win.
+ */
+public final class SparkSessionFactory {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SparkSessionFactory.class);
+
+  /**
+   * Settings every Lakepipe session has, whatever the conf says: Delta on; datetimes parsed with the Java time
+   * API only; and timestamps written to and read from Parquet as they are (raw data holds dates such as year
+   * 102 from two-digit-year mail headers, which clean flags; ingest must keep them, not fail on them).
+   */
+  public static final Map<String, String> REQUIRED_CONF = Map.of(
+      "spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension",
+      "spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+      "spark.sql.legacy.timeParserPolicy", "CORRECTED",
+      "spark.sql.parquet.int96RebaseModeInWrite", "CORRECTED",
+      "spark.sql.parquet.int96RebaseModeInRead", "CORRECTED",
+      "spark.sql.parquet.datetimeRebaseModeInWrite", "CORRECTED",
+      "spark.sql.parquet.datetimeRebaseModeInRead", "CORRECTED");
+
+  private SparkSessionFactory() {}
+
+  public static SparkSession create(LakepipeConfig config, String stage) {
+    SparkSession.Builder b = SparkSession.builder().appName(config.spark().appName() + " " + stage);
+    config.spark().master().ifPresent(b::master);
+    if (config.tables().mode() == dev.lakepipe.core.config.TableSettings.Mode.PATH
+        && !config.spark().conf().containsKey("spark.sql.warehouse.dir")) {
+      // Keep Spark's own catalog folder inside the warehouse instead of the working directory.
+      b.config("spark.sql.warehouse.dir",
+          new org.apache.hadoop.fs.Path(config.tables().warehouse(), "_catalog").toString());
+    }
+    for (Map.Entry<String, String> e : config.spark().conf().entrySet()) {
+      b.config(e.getKey(), e.getValue());
+    }
+    REQUIRED_CONF.forEach(b::config);
+    SparkSession spark = b.getOrCreate();
+    LOG.info("Spark {} session for {} (master {})", spark.version(), stage, spark.sparkContext().master());
+    return spark;
+  }
+
+  /** Runs {@code body} under a Spark job group, so the UI and logs say which stage a job belongs to. */
+  public static <T> T withJobGroup(SparkSession spark, String group, String description,
+      java.util.function.Supplier<T> body) {
+    spark.sparkContext().setJobGroup(group, description, false);
+    try {
+      return body.get();
+    } finally {
+      spark.sparkContext().clearJobGroup();
+    }
+  }
+}

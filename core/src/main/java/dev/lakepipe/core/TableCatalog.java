@@ -1,0 +1,165 @@
+package dev.lakepipe.core;
+
+import dev.lakepipe.core.config.TableSettings;
+import io.delta.tables.DeltaTable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.collection.JavaConverters;
+
+/**
+ * Finds, reads and writes the project's Delta tables by their logical key ({@code bronze-records},
+ * {@code quarantine}, ...), by path or by metastore name as {@code tables.mode} says.
+ *
+ * <p>In path mode every existing table is registered in the session catalog under its SQL name when the
+ * catalog is opened, so {@code SELECT ... FROM bronze.records} works on a laptop without a metastore.
+ * Writes are Delta transactions: a failed write leaves the previous version readable.
+ */
+public final class TableCatalog {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TableCatalog.class);
+
+  private final SparkSession spark;
+  private final TableSettings settings;
+
+  public TableCatalog(SparkSession spark, TableSettings settings) {
+    this.spark = spark;
+    this.settings = settings;
+  }
+
+  public TableRef table(String key) {
+    String name = settings.names().get(key);
+    LakepipeErrors.checkArgument(name != null, "Cannot find table key '%s': known keys are %s", key,
+        settings.names().keySet());
+    if (settings.mode() == TableSettings.Mode.METASTORE) {
+      return new TableRef(key, name, null);
+    }
+    Path root = new Path(settings.warehouse());
+    String db = name.substring(0, name.indexOf('.'));
+    String tbl = name.substring(name.indexOf('.') + 1);
+    return new TableRef(key, name, qualify(new Path(new Path(root, db), tbl)));
+  }
+
+  public List<TableRef> tables() {
+    List<TableRef> out = new ArrayList<>();
+    for (String key : new java.util.TreeSet<>(settings.names().keySet())) {
+      out.add(table(key));
+    }
+    return out;
+  }
+
+  public boolean exists(TableRef t) {
+    if (t.location() == null) {
+      return spark.catalog().tableExists(t.name());
+    }
+    return DeltaTable.isDeltaTable(spark, t.location());
+  }
+
+  public Dataset<Row> read(TableRef t, String producedBy) {
+    if (!exists(t)) {
+      throw LakepipeErrors.tableMissing(t.name(), t.location() == null ? "metastore" : t.location(), producedBy);
+    }
+    return t.location() == null ? spark.read().table(t.name()) : spark.read().format("delta").load(t.location());
+  }
+
+  public DeltaTable delta(TableRef t) {
+    return t.location() == null ? DeltaTable.forName(spark, t.name()) : DeltaTable.forPath(spark, t.location());
+  }
+
+  /** The table's current Delta version, or -1 when it does not exist yet. */
+  public long version(TableRef t) {
+    if (!exists(t)) {
+      return -1;
+    }
+    return delta(t).history(1).select("version").first().getLong(0);
+  }
+
+  /**
+   * Inserts the rows of {@code rows} whose key is not in the table yet (a MERGE, null-safe on the key, with only a not-matched
+   * insert), creating the table on first use. Re-running with the same rows inserts nothing, so retries and
+   * re-runs never duplicate. Returns the number of rows inserted, from Delta's own operation metrics.
+   */
+  public long insertNew(TableRef t, Dataset<Row> rows, List<String> keyColumns) {
+    if (!exists(t)) {
+      if (t.location() == null) {
+        spark.sql("CREATE DATABASE IF NOT EXISTS " + t.database());
+        rows.write().format("delta").mode(SaveMode.ErrorIfExists).saveAsTable(t.name());
+      } else {
+        rows.write().format("delta").mode(SaveMode.ErrorIfExists).save(t.location());
+        register(t);
+      }
+      return lastOperationMetric(t, "numOutputRows");
+    }
+    String condition = keyColumns.stream()
+        .map(k -> "t.`" + k + "` <=> s.`" + k + "`")
+        .reduce((a, b) -> a + " AND " + b)
+        .orElseThrow();
+    delta(t).as("t").merge(rows.as("s"), condition).whenNotMatched().insertAll().execute();
+    return lastOperationMetric(t, "numTargetRowsInserted");
+  }
+
+  /** Appends rows as one Delta transaction, creating the table on first use. */
+  public void append(TableRef t, Dataset<Row> rows) {
+    boolean existed = exists(t);
+    if (t.location() == null) {
+      if (!existed) {
+        spark.sql("CREATE DATABASE IF NOT EXISTS " + t.database());
+      }
+      rows.write().format("delta").mode(SaveMode.Append).saveAsTable(t.name());
+    } else {
+      rows.write().format("delta").mode(SaveMode.Append).save(t.location());
+      if (!existed) {
+        register(t);
+      }
+    }
+  }
+
+  /** Registers every existing path-mode table in the session catalog so SQL can name it. */
+  public void registerAll() {
+    if (settings.mode() == TableSettings.Mode.METASTORE) {
+      return;
+    }
+    for (TableRef t : tables()) {
+      if (exists(t)) {
+        register(t);
+      }
+    }
+  }
+
+  private void register(TableRef t) {
+    if (t.location() == null) {
+      return;
+    }
+    String dbLocation = new Path(t.location()).getParent().toString();
+    spark.sql("CREATE DATABASE IF NOT EXISTS " + t.database() + " LOCATION '" + escape(dbLocation) + "'");
+    spark.sql("CREATE TABLE IF NOT EXISTS " + t.name() + " USING delta LOCATION '" + escape(t.location()) + "'");
+    LOG.debug("Registered {} at {}", t.name(), t.location());
+  }
+
+  private long lastOperationMetric(TableRef t, String metric) {
+    Row last = delta(t).history(1).select("operationMetrics").first();
+    Map<String, String> metrics = JavaConverters.mapAsJavaMap(last.<String, String>getMap(0));
+    String v = metrics.get(metric);
+    return v == null ? 0L : Long.parseLong(v);
+  }
+
+  private String qualify(Path p) {
+    try {
+      return p.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(p).toString();
+    } catch (java.io.IOException e) {
+      throw LakepipeErrors.jobFailed("resolve table location " + p, e.getMessage()
+          + ". Check tables.warehouse", e);
+    }
+  }
+
+  private static String escape(String s) {
+    return s.replace("\\", "\\\\").replace("'", "\\'");
+  }
+}

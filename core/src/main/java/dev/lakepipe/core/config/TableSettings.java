@@ -1,0 +1,63 @@
+package dev.lakepipe.core.config;
+
+import com.typesafe.config.Config;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Where tables live, from {@code tables}. In {@code path} mode (the default, and what a laptop needs) each
+ * table {@code db.name} is a Delta table at {@code <warehouse>/db/name}, registered in the session catalog
+ * so SQL can name it. In {@code metastore} mode (Hive metastore, Databricks Unity/Hive) tables are created
+ * and read by name.
+ */
+public record TableSettings(Mode mode, String warehouse, Map<String, String> names) {
+
+  public enum Mode { PATH, METASTORE }
+
+  /** Logical table keys, and their default names. Stages look tables up by key. */
+  public static final Map<String, String> DEFAULT_NAMES = Map.of(
+      "bronze-records", "bronze.records",
+      "silver-records", "silver.records",
+      "gold-dataset", "gold.dataset",
+      "quarantine", "ops.quarantine",
+      "ingest-log", "ops.ingest_log",
+      "dq-report", "ops.dq_report",
+      "duplicates", "ops.duplicates",
+      "split-manifest", "ops.split_manifest");
+
+  private static final Pattern TABLE_NAME = Pattern.compile("[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*");
+
+  public TableSettings {
+    names = Map.copyOf(names);
+  }
+
+  static TableSettings parse(Config root, ConfigProblems problems) {
+    Config c = root.hasPath("tables") ? root.getConfig("tables") : com.typesafe.config.ConfigFactory.empty();
+    Set<String> allowed = new java.util.HashSet<>(DEFAULT_NAMES.keySet());
+    allowed.add("mode");
+    allowed.add("warehouse");
+    problems.rejectUnknownKeys(c, "tables", allowed);
+    String modeText = problems.optString(c, "tables", "mode").orElse("path");
+    Mode mode;
+    try {
+      mode = Mode.valueOf(modeText.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      problems.add("Key tables.mode is '%s'. Use 'path' or 'metastore'.", modeText);
+      mode = Mode.PATH;
+    }
+    String warehouse = problems.optString(c, "tables", "warehouse").orElse("lakehouse");
+    Map<String, String> names = new TreeMap<>(DEFAULT_NAMES);
+    for (String key : DEFAULT_NAMES.keySet()) {
+      problems.optString(c, "tables", key).ifPresent(n -> {
+        if (!TABLE_NAME.matcher(n).matches()) {
+          problems.add("Key tables.%s is '%s'. Name tables as database.table in lowercase, e.g. bronze.records.",
+              key, n);
+        }
+        names.put(key, n);
+      });
+    }
+    return new TableSettings(mode, warehouse, names);
+  }
+}

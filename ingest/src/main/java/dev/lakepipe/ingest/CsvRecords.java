@@ -1,0 +1,111 @@
+package dev.lakepipe.ingest;
+
+import com.univocity.parsers.common.TextParsingException;
+import com.univocity.parsers.csv.CsvParser;
+import com.univocity.parsers.csv.CsvParserSettings;
+import java.io.Reader;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+
+/**
+ * CSV with the source's dialect (delimiter, quote, escape, header), quoted multi-line fields allowed, parsed
+ * with univocity (the parser Spark's own CSV source uses). Each record is numbered by the line it starts on.
+ * A record whose field count differs from the header's is a {@code MALFORMED_RECORD}; a header that lacks a
+ * mapped field yields one {@code MISSING_COLUMN} record, which ingest turns into a configuration error.
+ */
+final class CsvRecords {
+
+  private CsvRecords() {}
+
+  static void read(InputFile file, SourceSettings source, Reader in, List<Row> out) {
+    SourceSettings.CsvOptions o = source.csv();
+    CsvParserSettings s = new CsvParserSettings();
+    s.getFormat().setDelimiter(o.delimiter());
+    s.getFormat().setQuote(o.quote());
+    s.getFormat().setQuoteEscape(o.escape());
+    s.getFormat().setComment('\0');
+    s.setLineSeparatorDetectionEnabled(true);
+    s.setMaxCharsPerColumn(-1);
+    s.setMaxColumns(4096);
+    s.setSkipEmptyLines(true);
+    s.setIgnoreLeadingWhitespaces(false);
+    s.setIgnoreTrailingWhitespaces(false);
+    s.setHeaderExtractionEnabled(false);
+    CsvParser parser = new CsvParser(s);
+    parser.beginParsing(in);
+    try {
+      String[] header = null;
+      long linesBefore = 0;
+      String[] row;
+      while (true) {
+        try {
+          row = parser.parseNext();
+        } catch (TextParsingException e) {
+          out.add(RawRecords.error(file, linesBefore + 1, RawRecords.MALFORMED_RECORD,
+              "Cannot parse the CSV record at line " + (linesBefore + 1) + " of " + file.path() + ": "
+                  + e.getMessage().lines().findFirst().orElse("") + ". Check quoting and the delimiter.", null));
+          return;
+        }
+        if (row == null) {
+          return;
+        }
+        long startLine = linesBefore + 1;
+        linesBefore = parser.getContext().currentLine();
+        if (header == null) {
+          header = o.header() ? trimmed(row) : positional(row.length);
+          if (o.header()) {
+            List<String> missing = missingMapped(source, header);
+            if (!missing.isEmpty()) {
+              out.add(RawRecords.error(file, startLine, RawRecords.MISSING_COLUMN, String.join(",", missing),
+                  String.join(",", header)));
+              return;
+            }
+            continue;
+          }
+        }
+        if (row.length != header.length) {
+          out.add(RawRecords.error(file, startLine, RawRecords.MALFORMED_RECORD,
+              "Line " + startLine + " of " + file.path() + " has " + row.length + " fields; the header has "
+                  + header.length + ". Check quoting and the delimiter '" + o.delimiter() + "'.",
+              String.join(String.valueOf(o.delimiter()), Arrays.asList(row).stream()
+                  .map(v -> v == null ? "" : v).toList())));
+          continue;
+        }
+        Map<String, String> fields = new HashMap<>();
+        for (int i = 0; i < header.length; i++) {
+          fields.put(header[i], row[i]);
+        }
+        out.add(RawRecords.ok(file, startLine, fields));
+      }
+    } finally {
+      parser.stopParsing();
+    }
+  }
+
+  private static List<String> missingMapped(SourceSettings source, String[] header) {
+    List<String> present = Arrays.asList(header);
+    List<String> missing = new ArrayList<>();
+    for (String field : new java.util.TreeSet<>(source.columns().values())) {
+      if (!present.contains(field)) {
+        missing.add(field);
+      }
+    }
+    return missing;
+  }
+
+  private static String[] trimmed(String[] row) {
+    return Arrays.stream(row).map(v -> v == null ? "" : v.strip()).toArray(String[]::new);
+  }
+
+  private static String[] positional(int n) {
+    String[] names = new String[n];
+    for (int i = 0; i < n; i++) {
+      names[i] = "_c" + i;
+    }
+    return names;
+  }
+}

@@ -1,0 +1,32 @@
+package dev.lakepipe.ingest;
+
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
+import org.apache.hadoop.conf.Configuration;
+
+/** Ships the driver's Hadoop configuration to executors, so readers open files with the same settings. */
+final class HadoopConf implements Serializable {
+
+  private transient Configuration conf;
+
+  HadoopConf(Configuration conf) {
+    this.conf = conf;
+  }
+
+  Configuration get() {
+    return conf;
+  }
+
+  private void writeObject(ObjectOutputStream out) throws IOException {
+    out.defaultWriteObject();
+    conf.write(out);
+  }
+
+  private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+    in.defaultReadObject();
+    conf = new Configuration(false);
+    conf.readFields(in);
+  }
+}

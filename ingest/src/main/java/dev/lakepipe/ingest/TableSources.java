@@ -1,0 +1,118 @@
+package dev.lakepipe.ingest;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.map;
+
+import dev.lakepipe.core.LakepipeErrors;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import java.util.TreeSet;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Sources Spark reads natively and in parallel, turned into {@link RawRecords}: Parquet (split by row
+ * groups; a row is numbered by {@code _metadata.row_index} + 1) and JDBC (Spark's partitioned read; a row is
+ * identified by its key column). Every column becomes a raw string, so typing and checks are shared with the
+ * text formats.
+ */
+final class TableSources {
+
+  private TableSources() {}
+
+  static Dataset<Row> parquet(SparkSession spark, SourceSettings source, String root, List<InputFile> files) {
+    Dataset<Row> df = spark.read().parquet(files.stream().map(InputFile::path).toArray(String[]::new));
+    checkMapped(source, df.columns(), files.get(0).path());
+    String prefix = root.endsWith("/") ? root : root + "/";
+    Column file = col("_metadata.file_path");
+    return df.select(
+        lit(source.name()).as(RawRecords.SOURCE),
+        file.as(RawRecords.FILE),
+        expr("substring(_metadata.file_path, " + (prefix.length() + 1) + ")").as(RawRecords.REL_PATH),
+        col("_metadata.row_index").plus(1).as(RawRecords.ROW),
+        fieldsMap(df.columns()).as(RawRecords.FIELDS),
+        lit(null).cast("string").as(RawRecords.ERROR_CODE),
+        lit(null).cast("string").as(RawRecords.ERROR_MESSAGE),
+        lit(null).cast("string").as(RawRecords.RAW));
+  }
+
+  static Dataset<Row> jdbc(SparkSession spark, SourceSettings source) {
+    SourceSettings.JdbcOptions o = source.jdbc();
+    Properties props = new Properties();
+    o.userEnv().ifPresent(v -> props.put("user", env("ingest.sources." + source.name() + ".user-env", v)));
+    o.passwordEnv().ifPresent(v -> props.put("password",
+        env("ingest.sources." + source.name() + ".password-env", v)));
+    o.driver().ifPresent(d -> props.put("driver", d));
+    props.put("fetchsize", Integer.toString(o.fetchSize()));
+    Dataset<Row> df;
+    try {
+      if (o.partitionColumn().isPresent()) {
+        df = spark.read().jdbc(o.url(), o.dbtable(), o.partitionColumn().get(), o.lowerBound().orElseThrow(),
+            o.upperBound().orElseThrow(), o.numPartitions(), props);
+      } else {
+        df = spark.read().jdbc(o.url(), o.dbtable(), props);
+      }
+    } catch (RuntimeException e) {
+      throw LakepipeErrors.sourceUnreadable(source.name(), o.location(),
+          "the database refused the read: " + rootMessage(e), e);
+    }
+    checkMapped(source, df.columns(), o.location());
+    if (!Arrays.asList(df.columns()).contains(o.keyColumn())) {
+      throw LakepipeErrors.missingSourceColumn(source.name(), o.location(), List.of(o.keyColumn()),
+          Arrays.asList(df.columns()));
+    }
+    return df.select(
+        lit(source.name()).as(RawRecords.SOURCE),
+        lit(o.location()).as(RawRecords.FILE),
+        col(o.keyColumn()).cast("string").as(RawRecords.REL_PATH),
+        lit(null).cast("long").as(RawRecords.ROW),
+        fieldsMap(df.columns()).as(RawRecords.FIELDS),
+        lit(null).cast("string").as(RawRecords.ERROR_CODE),
+        lit(null).cast("string").as(RawRecords.ERROR_MESSAGE),
+        lit(null).cast("string").as(RawRecords.RAW));
+  }
+
+  private static Column fieldsMap(String[] columns) {
+    List<Column> kv = new ArrayList<>();
+    for (String c : columns) {
+      kv.add(lit(c));
+      kv.add(col("`" + c.replace("`", "``") + "`").cast("string"));
+    }
+    return map(kv.toArray(Column[]::new));
+  }
+
+  private static void checkMapped(SourceSettings source, String[] columns, String where) {
+    List<String> present = Arrays.asList(columns);
+    List<String> missing = new ArrayList<>();
+    for (String f : new TreeSet<>(source.columns().values())) {
+      if (!present.contains(f)) {
+        missing.add(f);
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw LakepipeErrors.missingSourceColumn(source.name(), where, missing, present);
+    }
+  }
+
+  private static String env(String key, String variable) {
+    String v = System.getenv(variable);
+    if (v == null) {
+      throw LakepipeErrors.missingEnvironmentVariable(key, variable);
+    }
+    return v;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage();
+  }
+}
