@@ -97,12 +97,14 @@ public final class TableCatalog {
       }
       return lastOperationMetric(t, "numOutputRows");
     }
+    long before = version(t);
     String condition = keyColumns.stream()
         .map(k -> "t.`" + k + "` <=> s.`" + k + "`")
         .reduce((a, b) -> a + " AND " + b)
         .orElseThrow();
     delta(t).as("t").merge(rows.as("s"), condition).whenNotMatched().insertAll().execute();
-    return lastOperationMetric(t, "numTargetRowsInserted");
+    // A MERGE that changes nothing commits no version; the last entry in history is then an older one.
+    return version(t) == before ? 0L : lastOperationMetric(t, "numTargetRowsInserted");
   }
 
   /** Appends rows as one Delta transaction, creating the table on first use. */
@@ -139,8 +141,34 @@ public final class TableCatalog {
     }
     String dbLocation = new Path(t.location()).getParent().toString();
     spark.sql("CREATE DATABASE IF NOT EXISTS " + t.database() + " LOCATION '" + escape(dbLocation) + "'");
-    spark.sql("CREATE TABLE IF NOT EXISTS " + t.name() + " USING delta LOCATION '" + escape(t.location()) + "'");
+    if (spark.catalog().tableExists(t.name())) {
+      if (sameLocation(registeredLocation(t), t.location())) {
+        return;
+      }
+      // Registered by an earlier conf (another warehouse) in this session: re-point the name. The table is
+      // external, so dropping the name leaves its data alone.
+      spark.sql("DROP TABLE " + t.name());
+    }
+    spark.sql("CREATE TABLE " + t.name() + " USING delta LOCATION '" + escape(t.location()) + "'");
     LOG.debug("Registered {} at {}", t.name(), t.location());
+  }
+
+  /** The catalog's own record of a table's location; the Delta log there may be gone (a deleted warehouse). */
+  private String registeredLocation(TableRef t) {
+    try {
+      return spark.sessionState().catalog()
+          .getTableMetadata(new org.apache.spark.sql.catalyst.TableIdentifier(t.table(),
+              scala.Option.apply(t.database())))
+          .location().toString();
+    } catch (Exception e) {
+      // NoSuchTableException / NoSuchDatabaseException are checked in Java's eyes; treat as unregistered.
+      return "";
+    }
+  }
+
+  private static boolean sameLocation(String a, String b) {
+    return new Path(a).toUri().getPath().equals(new Path(b).toUri().getPath())
+        && java.util.Objects.equals(new Path(a).toUri().getScheme(), new Path(b).toUri().getScheme());
   }
 
   private long lastOperationMetric(TableRef t, String metric) {

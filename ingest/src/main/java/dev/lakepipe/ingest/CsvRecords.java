@@ -28,10 +28,15 @@ final class CsvRecords {
     s.getFormat().setQuote(o.quote());
     s.getFormat().setQuoteEscape(o.escape());
     s.getFormat().setComment('\0');
-    s.setLineSeparatorDetectionEnabled(true);
+    // '\n' ends a record whether or not '\r' precedes it: files mixing CRLF and LF (common when rows were
+    // appended by different tools) parse record by record. Auto-detection would lock onto the first line's
+    // ending and merge the rest. The '\r' left on an unquoted last field is removed below.
+    s.getFormat().setLineSeparator("\n");
+    s.getFormat().setNormalizedNewline('\n');
     s.setMaxCharsPerColumn(-1);
     s.setMaxColumns(4096);
-    s.setSkipEmptyLines(true);
+    // Blank lines come back as empty rows and are skipped here, so line numbers stay exact.
+    s.setSkipEmptyLines(false);
     s.setIgnoreLeadingWhitespaces(false);
     s.setIgnoreTrailingWhitespaces(false);
     s.setHeaderExtractionEnabled(false);
@@ -55,6 +60,10 @@ final class CsvRecords {
         }
         long startLine = linesBefore + 1;
         linesBefore = parser.getContext().currentLine();
+        if (row.length == 1 && (row[0] == null || row[0].equals("\r"))) {
+          continue;
+        }
+        stripCarriageReturn(row);
         if (header == null) {
           header = o.header() ? trimmed(row) : positional(row.length);
           if (o.header()) {
@@ -83,6 +92,13 @@ final class CsvRecords {
       }
     } finally {
       parser.stopParsing();
+    }
+  }
+
+  private static void stripCarriageReturn(String[] row) {
+    String last = row[row.length - 1];
+    if (last != null && last.endsWith("\r")) {
+      row[row.length - 1] = last.substring(0, last.length() - 1);
     }
   }
 
