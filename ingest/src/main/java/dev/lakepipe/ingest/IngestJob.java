@@ -2,6 +2,7 @@ package dev.lakepipe.ingest;
 
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.array_distinct;
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.flatten;
 import static org.apache.spark.sql.functions.col;
@@ -254,9 +255,12 @@ public final class IngestJob {
 
     private Dataset<Row> quarantineRows(Dataset<Row> bad) {
       Column first = element_at(col(Canonicalizer.ERRORS), 1);
+      // A JDBC row has no row number (it is identified by its key, which _record_id hashes): fall back to
+      // _record_id so two bad rows of one table with the same reason keep distinct quarantine ids.
+      Column row = coalesce(col(Lineage.SOURCE_ROW).cast("string"), col(Lineage.RECORD_ID));
       return bad.select(
-          QuarantineTable.quarantineId(lit(STAGE), col(Lineage.SOURCE), col(Lineage.SOURCE_FILE),
-              col(Lineage.SOURCE_ROW).cast("string"), first.getField("code")).as(QuarantineTable.QUARANTINE_ID),
+          QuarantineTable.quarantineId(lit(STAGE), col(Lineage.SOURCE), col(Lineage.SOURCE_FILE), row,
+              first.getField("code")).as(QuarantineTable.QUARANTINE_ID),
           lit(STAGE).as("stage"),
           col(Lineage.SOURCE),
           col(Lineage.SOURCE_FILE),

@@ -58,7 +58,8 @@ final class TableSources {
       } else {
         df = spark.read().jdbc(o.url(), o.dbtable(), props);
       }
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // Not only RuntimeException: Spark rethrows the driver's checked SQLException (bad password, unknown host).
       throw LakepipeErrors.sourceUnreadable(source.name(), o.location(),
           "the database refused the read: " + rootMessage(e), e);
     }
