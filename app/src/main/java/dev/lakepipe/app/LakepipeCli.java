@@ -118,8 +118,15 @@ public final class LakepipeCli implements Callable<Integer> {
             + "without duplicates (default: the UTC start time).")
     String runId;
 
+    /** The conf's shared sections, validated; enough for commands that run no stage (sql). */
     LakepipeConfig load() {
       return LakepipeConfig.load(conf, LakepipeConfig.Env.parse(env), overrides == null ? Map.of() : overrides);
+    }
+
+    /** The conf with every stage's settings validated too, all problems in one message. */
+    LakepipeConfig loadForStages() {
+      return LakepipeConfig.load(conf, LakepipeConfig.Env.parse(env), overrides == null ? Map.of() : overrides,
+          Stages::check);
     }
 
     RunContext runContext() {

@@ -21,8 +21,7 @@ abstract class StageCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    LakepipeConfig config = common.load();
-    Stages.validate(config);
+    LakepipeConfig config = common.loadForStages();
     RunContext run = common.runContext();
     PrintWriter out = spec.commandLine().getOut();
     boolean existed = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();

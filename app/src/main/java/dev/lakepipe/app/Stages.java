@@ -1,8 +1,11 @@
 package dev.lakepipe.app;
 
+import com.typesafe.config.Config;
 import dev.lakepipe.core.RunContext;
 import dev.lakepipe.core.SparkSessionFactory;
 import dev.lakepipe.core.TableCatalog;
+import dev.lakepipe.core.config.ConfigProblems;
+import dev.lakepipe.core.config.DatasetSchema;
 import dev.lakepipe.core.config.LakepipeConfig;
 import dev.lakepipe.ingest.IngestJob;
 import dev.lakepipe.ingest.IngestReport;
@@ -32,11 +35,12 @@ final class Stages {
 
   private Stages() {}
 
-  /** Parses every stage's settings, so a conf problem anywhere is reported before any Spark work starts. */
-  static void validate(LakepipeConfig config) {
-    var problems = config.newProblems();
-    IngestSettings.parse(config.raw(), config.dataset(), problems);
-    problems.throwIfAny();
+  /**
+   * Parses every stage's settings, so a conf problem anywhere is reported before any Spark work starts, in the
+   * same message as the problems of the shared sections ({@link LakepipeConfig#load} calls this).
+   */
+  static void check(Config merged, DatasetSchema dataset, ConfigProblems problems) {
+    IngestSettings.parse(merged, dataset, problems);
   }
 
   static void run(Stage stage, SparkSession spark, LakepipeConfig config, RunContext run, PrintWriter out) {

@@ -19,8 +19,7 @@ final class ValidateConfCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    LakepipeConfig config = common.load();
-    Stages.validate(config);
+    LakepipeConfig config = common.loadForStages();
     PrintWriter out = spec.commandLine().getOut();
     IngestSettings ingest = IngestSettings.parse(config);
     out.println("Configuration OK (" + config.origin() + ", env " + config.env().id() + ")");

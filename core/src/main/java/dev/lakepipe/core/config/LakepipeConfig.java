@@ -50,7 +50,24 @@ public record LakepipeConfig(
   /** Top-level sections a conf may hold. Each stage adds its own when it arrives. */
   public static final Set<String> SECTIONS = Set.of("dataset", "tables", "spark", "ingest");
 
+  /**
+   * Checks the sections a stage owns ({@code ingest}, ...) against the merged conf, adding to the same problems
+   * as the shared sections, so one message lists every problem of the conf.
+   */
+  @FunctionalInterface
+  public interface SectionCheck {
+    SectionCheck NONE = (merged, dataset, problems) -> { };
+
+    /** {@code dataset} is null when {@code dataset} itself has problems. */
+    void check(Config merged, DatasetSchema dataset, ConfigProblems problems);
+  }
+
   public static LakepipeConfig load(Path confFile, Env env, Map<String, String> overrides) {
+    return load(confFile, env, overrides, SectionCheck.NONE);
+  }
+
+  /** Loads and validates the shared sections and, with them, what {@code stageChecks} checks. */
+  public static LakepipeConfig load(Path confFile, Env env, Map<String, String> overrides, SectionCheck stageChecks) {
     if (!Files.isRegularFile(confFile)) {
       throw LakepipeErrors.usage("Cannot read conf file " + confFile.toAbsolutePath()
           + ": no such file. Pass --conf with the path of a HOCON file, e.g. conf/application.conf.");
@@ -80,16 +97,22 @@ public record LakepipeConfig(
     } catch (ConfigException e) {
       throw LakepipeErrors.invalidConfig(origin, List.of(e.getMessage()));
     }
-    return from(merged, origin, env);
+    return from(merged, origin, env, stageChecks);
   }
 
   /** Builds and validates from an already merged config; every problem is reported at once. */
   public static LakepipeConfig from(Config merged, String origin, Env env) {
+    return from(merged, origin, env, SectionCheck.NONE);
+  }
+
+  /** As {@link #from(Config, String, Env)}, listing the problems {@code stageChecks} finds in the same message. */
+  public static LakepipeConfig from(Config merged, String origin, Env env, SectionCheck stageChecks) {
     ConfigProblems problems = new ConfigProblems(origin);
     problems.rejectUnknownKeys(merged, "", SECTIONS);
     DatasetSchema dataset = DatasetSchema.parse(merged, problems);
     TableSettings tables = TableSettings.parse(merged, problems);
     SparkSettings spark = SparkSettings.parse(merged, problems);
+    stageChecks.check(merged, dataset, problems);
     problems.throwIfAny();
     return new LakepipeConfig(merged, origin, env, dataset, tables, spark);
   }

@@ -1,0 +1,234 @@
+package dev.lakepipe.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lakepipe.core.testing.SparkTestBase;
+import io.delta.tables.DeltaTable;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CLI on the repository's sample data, end to end: {@code run} with {@code conf/application.conf}, then
+ * {@code sql} over what it wrote, then a second {@code ingest} that must find nothing new. The expected
+ * per-source record counts are computed here from the files themselves, without Spark, and checked against
+ * {@code sample-data/manifest.json}.
+ */
+class CliSampleDataTest extends SparkTestBase {
+
+  private static final List<String> SOURCES = List.of("crm", "emails", "export");
+  /** One per-source row of the ingest report: source, format, files, read, written, quarantined, present. */
+  private static final Pattern REPORT_ROW =
+      Pattern.compile("^(\\S+)\\s+(\\S+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s*$");
+
+  @TempDir
+  Path warehouse;
+
+  /** Surefire runs in app/; the sample data lives at the repository root. */
+  static Path repoRoot() {
+    Path p = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+    while (p != null && !Files.isRegularFile(p.resolve("sample-data/manifest.json"))) {
+      p = p.getParent();
+    }
+    assertThat(p).as("repository root above %s", System.getProperty("user.dir")).isNotNull();
+    return p;
+  }
+
+  record Result(int code, String out, String err) {}
+
+  static Result cli(List<String> args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = LakepipeCli.execute(args.toArray(String[]::new), new PrintWriter(out, true),
+        new PrintWriter(err, true));
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  private List<String> withConf(String... command) {
+    Path root = repoRoot();
+    Path data = root.resolve("sample-data");
+    Stream<String> args = Stream.of(
+        "--conf", root.resolve("conf/application.conf").toString(),
+        "--set", "tables.warehouse=" + warehouse,
+        "--set", "ingest.sources.emails.path=" + data.resolve("emails"),
+        "--set", "ingest.sources.export.path=" + data.resolve("export"),
+        "--set", "ingest.sources.crm.path=" + data.resolve("crm"));
+    return Stream.concat(Stream.of(command), args).toList();
+  }
+
+  @Test
+  void expectedCountsAgreeWithTheManifest() throws IOException {
+    Path data = repoRoot().resolve("sample-data");
+    JsonNode manifest = new ObjectMapper().readTree(data.resolve("manifest.json").toFile());
+
+    assertThat(countFiles(data.resolve("emails/ham"))).isEqualTo(manifest.at("/files/emails~1ham~1").asLong());
+    assertThat(countFiles(data.resolve("emails/spam"))).isEqualTo(manifest.at("/files/emails~1spam~1").asLong());
+    assertThat(countJsonLines(data.resolve("export/messages-1.jsonl")))
+        .isEqualTo(manifest.at("/files/export~1messages-1.jsonl").asLong());
+    assertThat(countJsonLines(data.resolve("export/messages-2.jsonl.gz")))
+        .isEqualTo(manifest.at("/files/export~1messages-2.jsonl.gz").asLong());
+    assertThat(countCsvRecords(data.resolve("crm/messages.csv")))
+        .isEqualTo(manifest.at("/files/crm~1messages.csv").asLong());
+    Map<String, Long> expected = expectedReadCounts(data);
+    for (String s : SOURCES) {
+      assertThat(expected.get(s)).as(s).isEqualTo(manifest.at("/totals/" + s).asLong()).isPositive();
+    }
+  }
+
+  @Test
+  void runThenSqlThenIdempotentIngest() throws IOException {
+    Map<String, Long> expectedRead = expectedReadCounts(repoRoot().resolve("sample-data"));
+
+    // 1. The whole pipeline on the sample data.
+    Result run = cli(withConf("run"));
+    assertThat(run.code()).as(run.out() + run.err()).isZero();
+    Map<String, long[]> report = reportRows(run.out());
+    assertThat(report).containsOnlyKeys(SOURCES);
+    long quarantinedTotal = 0;
+    for (String s : SOURCES) {
+      long[] c = report.get(s);
+      long read = c[1];
+      long written = c[2];
+      long quarantined = c[3];
+      long present = c[4];
+      assertThat(read).as("%s read", s).isEqualTo(expectedRead.get(s));
+      assertThat(present).as("%s already present", s).isZero();
+      assertThat(written + quarantined).as("%s written + quarantined", s).isEqualTo(read);
+      assertThat(written).as("%s written", s).isPositive();
+      quarantinedTotal += quarantined;
+    }
+    assertThat(report.get("emails")[0]).as("emails files").isEqualTo(expectedRead.get("emails"));
+    assertThat(report.get("export")[0]).as("export files").isEqualTo(2);
+    assertThat(report.get("crm")[0]).as("crm files").isEqualTo(1);
+
+    // 2. What bronze holds, through the CLI's own sql command: exactly the rows written, per source.
+    Result bronze = cli(withConf("sql",
+        "SELECT _source, count(*) FROM bronze.records GROUP BY _source ORDER BY _source", "--format", "tsv"));
+    assertThat(bronze.code()).as(bronze.err()).isZero();
+    StringBuilder expectedTsv = new StringBuilder("_source\tcount(1)\n");
+    for (String s : SOURCES) {
+      expectedTsv.append(s).append('\t').append(report.get(s)[2]).append('\n');
+    }
+    assertThat(bronze.out().replace("\r\n", "\n")).isEqualTo(expectedTsv.toString());
+
+    // Every quarantined record is one ops.quarantine row, per source and in total.
+    Result quarantine = cli(withConf("sql",
+        "SELECT _source, count(*) FROM ops.quarantine GROUP BY _source ORDER BY _source", "--format", "tsv"));
+    assertThat(quarantine.code()).as(quarantine.err()).isZero();
+    Map<String, Long> quarantinedBySource = new TreeMap<>();
+    quarantine.out().lines().skip(1).map(l -> l.split("\t"))
+        .forEach(f -> quarantinedBySource.put(f[0], Long.parseLong(f[1])));
+    for (String s : SOURCES) {
+      assertThat(quarantinedBySource.getOrDefault(s, 0L)).as("%s quarantine rows", s).isEqualTo(report.get(s)[3]);
+    }
+    assertThat(quarantinedBySource.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(quarantinedTotal);
+
+    // 3. A second ingest of unchanged files reads and writes nothing: no new Delta version anywhere.
+    String bronzePath = warehouse.resolve("bronze/records").toString();
+    String quarantinePath = warehouse.resolve("ops/quarantine").toString();
+    long bronzeRows = spark.read().format("delta").load(bronzePath).count();
+    long bronzeVersion = latestVersion(bronzePath);
+    long quarantineVersion = latestVersion(quarantinePath);
+    long quarantineRows = spark.read().format("delta").load(quarantinePath).count();
+    assertThat(bronzeRows).isEqualTo(report.values().stream().mapToLong(c -> c[2]).sum());
+    assertThat(quarantineRows).isEqualTo(quarantinedTotal);
+
+    Result again = cli(withConf("ingest"));
+    assertThat(again.code()).as(again.out() + again.err()).isZero();
+    Map<String, long[]> second = reportRows(again.out());
+    assertThat(second).containsOnlyKeys(SOURCES);
+    for (String s : SOURCES) {
+      assertThat(second.get(s)).as("second ingest of %s: files, read, written, quarantined, present", s)
+          .containsExactly(0, 0, 0, 0, 0);
+    }
+    assertThat(spark.read().format("delta").load(bronzePath).count()).isEqualTo(bronzeRows);
+    assertThat(latestVersion(bronzePath)).isEqualTo(bronzeVersion);
+    assertThat(spark.read().format("delta").load(quarantinePath).count()).isEqualTo(quarantineRows);
+    assertThat(latestVersion(quarantinePath)).isEqualTo(quarantineVersion);
+  }
+
+  private static long latestVersion(String path) {
+    return DeltaTable.forPath(spark, path).history(1).select("version").first().getLong(0);
+  }
+
+  /** Per source: files, read, written, quarantined, already present, as the ingest report printed them. */
+  private static Map<String, long[]> reportRows(String out) {
+    Map<String, long[]> rows = new LinkedHashMap<>();
+    for (String line : out.lines().toList()) {
+      Matcher m = REPORT_ROW.matcher(line);
+      if (m.matches() && SOURCES.contains(m.group(1))) {
+        long[] c = new long[5];
+        for (int i = 0; i < 5; i++) {
+          c[i] = Long.parseLong(m.group(i + 3));
+        }
+        assertThat(rows.put(m.group(1), c)).as("one report row for %s in:%n%s", m.group(1), out).isNull();
+      }
+    }
+    return rows;
+  }
+
+  static Map<String, Long> expectedReadCounts(Path data) throws IOException {
+    Map<String, Long> out = new TreeMap<>();
+    out.put("emails", countFiles(data.resolve("emails")));
+    out.put("export", countJsonLines(data.resolve("export/messages-1.jsonl"))
+        + countJsonLines(data.resolve("export/messages-2.jsonl.gz")));
+    out.put("crm", countCsvRecords(data.resolve("crm/messages.csv")));
+    return out;
+  }
+
+  static long countFiles(Path dir) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).count();
+    }
+  }
+
+  static long countJsonLines(Path file) throws IOException {
+    try (InputStream raw = Files.newInputStream(file);
+        InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
+        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+      return r.lines().filter(l -> !l.isBlank()).count();
+    }
+  }
+
+  /**
+   * Records of a CSV with a header: line ends outside double quotes, minus the header. A {@code ""} escape
+   * toggles twice and so changes nothing; CRLF counts once (at its LF); a leading BOM is not a character.
+   */
+  static long countCsvRecords(Path file) throws IOException {
+    String text = Files.readString(file, StandardCharsets.UTF_8);
+    if (text.startsWith("\uFEFF")) {
+      text = text.substring(1);
+    }
+    long lineEnds = 0;
+    boolean quoted = false;
+    for (int i = 0; i < text.length(); i++) {
+      char ch = text.charAt(i);
+      if (ch == '"') {
+        quoted = !quoted;
+      } else if (ch == '\n' && !quoted) {
+        lineEnds++;
+      }
+    }
+    assertThat(quoted).as("unbalanced quotes in %s", file).isFalse();
+    boolean lastRecordUnterminated = !text.isEmpty() && !text.endsWith("\n");
+    return lineEnds + (lastRecordUnterminated ? 1 : 0) - 1;
+  }
+}

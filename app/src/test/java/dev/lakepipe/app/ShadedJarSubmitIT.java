@@ -1,0 +1,148 @@
+package dev.lakepipe.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lakepipe.core.testing.SparkTestBase;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The job jar as a cluster runs it: a separate JVM with only Spark's own jars on the classpath
+ * ({@code target/spark-classpath.txt}), {@code SparkSubmit} as the main class and {@code lakepipe-job.jar} as
+ * the application. Catches what in-process tests cannot: classes missing from or clashing in the shaded jar,
+ * unmerged service files (Delta's data source), and a main that does not exit. Runs after {@code package}.
+ */
+class ShadedJarSubmitIT extends SparkTestBase {
+
+  private static final long DEADLINE_MINUTES = 5;
+  private static final Pattern REPORT_ROW =
+      Pattern.compile("^(\\S+)\\s+(\\S+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s*$");
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void ingestRunsFromTheShadedJarUnderSparkSubmit() throws Exception {
+    Path target = Path.of(System.getProperty("user.dir")).resolve("target");
+    Path jobJar = target.resolve("lakepipe-job.jar");
+    Path sparkClasspath = target.resolve("spark-classpath.txt");
+    Path jvmOptions = target.resolve("lakepipe-jvm.options");
+    assertThat(jobJar).as("run after mvn package").isRegularFile();
+    assertThat(sparkClasspath).isRegularFile();
+    assertThat(jvmOptions).isRegularFile();
+
+    Path crm = Files.createDirectories(dir.resolve("in/crm"));
+    // BOM, ';', CRLF, a quoted multi-line body, and one row without a label (quarantined: label is required).
+    Files.writeString(crm.resolve("messages.csv"), "\uFEFFmessage_id;subject;content;is_spam\r\n"
+        + "<c1@x>;hello;\"first line\nsecond line\";0\r\n"
+        + "<c2@x>;buy;cheap \"\"pills\"\";1\r\n"
+        + "<c3@x>;no label;body;\r\n", StandardCharsets.UTF_8);
+    Path export = Files.createDirectories(dir.resolve("in/export"));
+    // One record without an id (quarantined: id is required).
+    Files.writeString(export.resolve("part-1.jsonl"), ""
+        + "{\"msg_id\": \"<e1@x>\", \"subj\": \"hi\", \"body\": \"text one\", \"class\": \"ham\"}\n"
+        + "{\"msg_id\": null, \"subj\": \"no id\", \"body\": \"text two\", \"class\": \"spam\"}\n"
+        + "{\"msg_id\": \"<e3@x>\", \"subj\": \"yo\", \"body\": \"text three\", \"class\": \"spam\"}\n",
+        StandardCharsets.UTF_8);
+    Path conf = dir.resolve("tiny.conf");
+    Files.writeString(conf, """
+        dataset {
+          name = "tiny"
+          columns { id = "id", text = ["text", "subject"], label = "label" }
+          required = ["id", "text", "label"]
+        }
+        ingest.sources {
+          crm {
+            format = csv
+            path = "%s"
+            delimiter = ";"
+            columns { id = "message_id", text = "content", subject = "subject", label = "is_spam" }
+          }
+          export {
+            format = jsonl
+            path = "%s"
+            columns { id = "msg_id", text = "body", subject = "subj", label = "class" }
+          }
+        }
+        """.formatted(crm, export), StandardCharsets.UTF_8);
+    Path warehouse = dir.resolve("lakehouse");
+
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(Arrays.asList(Files.readString(jvmOptions).trim().split("\\s+")));
+    command.add("-Xmx1g");
+    command.add("-Duser.timezone=UTC");
+    command.add("-Dlog4j2.configurationFile=" + target.getParent().getParent().resolve("conf/log4j2.properties"));
+    command.addAll(List.of("-cp", Files.readString(sparkClasspath).trim(),
+        "org.apache.spark.deploy.SparkSubmit",
+        "--master", "local[2]",
+        "--conf", "spark.ui.enabled=false",
+        "--class", "dev.lakepipe.app.LakepipeCli",
+        jobJar.toString(),
+        "ingest", "--conf", conf.toString(), "--set", "tables.warehouse=" + warehouse));
+    Path log = dir.resolve("spark-submit.log");
+    ProcessBuilder pb = new ProcessBuilder(command)
+        .directory(dir.toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+
+    Process p = pb.start();
+    boolean finished;
+    try {
+      finished = p.waitFor(DEADLINE_MINUTES, TimeUnit.MINUTES);
+    } finally {
+      if (p.isAlive()) {
+        p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+    String output = Files.readString(log);
+    assertThat(finished).as("spark-submit finished within %d minutes; output:%n%s", DEADLINE_MINUTES, output)
+        .isTrue();
+    assertThat(p.exitValue()).as("spark-submit exit code; output:%n%s", output).isZero();
+
+    // files, read, written, quarantined, already present
+    Map<String, long[]> report = reportRows(output);
+    assertThat(report).as(output).containsOnlyKeys("crm", "export");
+    assertThat(report.get("crm")).containsExactly(1, 3, 2, 1, 0);
+    assertThat(report.get("export")).containsExactly(1, 3, 2, 1, 0);
+
+    // Read back in this JVM, without the CLI: the exact rows the child wrote.
+    List<Row> bronze = spark.read().format("delta").load(warehouse.resolve("bronze/records").toString())
+        .groupBy("_source").count().orderBy("_source").collectAsList();
+    assertThat(bronze).extracting(r -> r.getString(0) + "=" + r.getLong(1)).containsExactly("crm=2", "export=2");
+    List<String> ids = spark.read().format("delta").load(warehouse.resolve("bronze/records").toString())
+        .select("id").orderBy("id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+    assertThat(ids).containsExactly("<c1@x>", "<c2@x>", "<e1@x>", "<e3@x>");
+    assertThat(spark.read().format("delta").load(warehouse.resolve("ops/quarantine").toString()).count())
+        .isEqualTo(2);
+  }
+
+  private static Map<String, long[]> reportRows(String out) {
+    Map<String, long[]> rows = new LinkedHashMap<>();
+    for (String line : out.lines().toList()) {
+      Matcher m = REPORT_ROW.matcher(line);
+      if (m.matches() && !m.group(1).equals("source") && !m.group(1).equals("total")) {
+        long[] c = new long[5];
+        for (int i = 0; i < 5; i++) {
+          c[i] = Long.parseLong(m.group(i + 3));
+        }
+        rows.put(m.group(1), c);
+      }
+    }
+    return rows;
+  }
+}
