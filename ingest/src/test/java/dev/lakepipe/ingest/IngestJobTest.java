@@ -264,6 +264,89 @@ class IngestJobTest extends SparkTestBase {
         .hasMessageContaining("m.jsonl (it has: body, id)");
   }
 
+  @Test
+  void corruptGzipKeepsRecordsBeforeTheDamageAndNamesFileAndLine() throws IOException {
+    Path src = Files.createDirectories(dir.resolve("export"));
+    StringBuilder lines = new StringBuilder();
+    for (int i = 1; i <= 2000; i++) {
+      lines.append("{\"msg_id\": \"m").append(i).append("\", \"body\": \"message number ").append(i)
+          .append(" with some padding to fill a deflate block ").append("x".repeat(i % 97)).append("\", ")
+          .append("\"class\": \"ham\"}\n");
+    }
+    Path good = src.resolve("whole.jsonl.gz");
+    gzip(good, lines.toString());
+    byte[] bytes = Files.readAllBytes(good);
+    // Cut the stream short: gzip readers fail with "Unexpected end of input" after the intact blocks.
+    Files.write(src.resolve("cut.jsonl.gz"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    Files.delete(good);
+    String source = """
+        ingest.sources.export {
+          format = jsonl
+          path = "%s"
+          columns { id = "msg_id", text = "body", label = "class" }
+        }
+        """.formatted(src);
+
+    IngestReport report = ingest(source, "r1");
+
+    IngestReport.SourceCounts c = report.source("export");
+    assertThat(c.quarantined()).isEqualTo(1);
+    assertThat(c.written()).isBetween(1L, 1999L).isEqualTo(c.read() - 1);
+    Row bad = spark.read().format("delta").load(warehouse.resolve("ops/quarantine").toString()).first();
+    assertThat(bad.<String>getAs("reason_code")).isEqualTo("UNREADABLE_FILE");
+    assertThat(bad.<Long>getAs("_source_row")).isEqualTo(c.written() + 1);
+    assertThat(bad.<String>getAs("message")).contains("cut.jsonl.gz after line " + c.written())
+        .contains("the records before this line were read");
+    // Every record before the damage is there, in order, none invented.
+    assertThat(bronzeById()).hasSize((int) c.written()).containsKey("m1").containsKey("m" + c.written())
+        .doesNotContainKey("m" + (c.written() + 1));
+  }
+
+  @Test
+  void textFolderIsOneRecordPerFile() throws IOException {
+    Path notes = Files.createDirectories(dir.resolve("notes/spam"));
+    Files.writeString(notes.resolve("a.txt"), "\uFEFFFirst line: not a header\n\nsecond 🙂\n");
+    String source = """
+        ingest.sources.notes {
+          format = text
+          path = "%s"
+          columns { id = "_path", text = "_body", label = "_parent_dir" }
+        }
+        """.formatted(dir.resolve("notes"));
+
+    IngestReport report = ingest(source, "r1");
+
+    assertThat(report.source("notes")).isEqualTo(new IngestReport.SourceCounts("notes", "text", 1, 1, 1, 0, 0));
+    Row r = bronzeById().get("spam/a.txt");
+    assertThat(r.<String>getAs("text")).isEqualTo("First line: not a header\n\nsecond 🙂\n");
+    assertThat(r.<String>getAs("label")).isEqualTo("spam");
+  }
+
+  @Test
+  void metastoreModeWritesAndReadsTablesByName() throws IOException {
+    Path src = Files.createDirectories(dir.resolve("crm"));
+    Files.writeString(src.resolve("a.csv"), "msg;body;kind;sent;points;via\n1;a;spam;;;\n2;b;ham;;oops;\n");
+    String names = """
+        tables { mode = metastore, bronze-records = "msbronze.records", quarantine = "msops.quarantine",
+                 ingest-log = "msops.ingest_log" }
+        """;
+    LakepipeConfig config = TestConfigs.of(DATASET + names + csvSource(src));
+    try {
+      IngestReport first = IngestJob.run(spark, config, RunContext.of("m1"));
+      IngestReport second = IngestJob.run(spark, config, RunContext.of("m2"));
+
+      assertThat(first.source("crm")).isEqualTo(new IngestReport.SourceCounts("crm", "csv", 1, 2, 1, 1, 0));
+      assertThat(second.totalRead()).isZero();
+      assertThat(spark.sql("SELECT id FROM msbronze.records").collectAsList()).extracting(r -> r.getString(0))
+          .containsExactly("1");
+      assertThat(spark.sql("SELECT reason_code FROM msops.quarantine").first().getString(0)).isEqualTo("BAD_TYPE");
+      assertThat(spark.sql("SELECT count(*) FROM msops.ingest_log").first().getLong(0)).isEqualTo(1L);
+    } finally {
+      spark.sql("DROP DATABASE IF EXISTS msbronze CASCADE");
+      spark.sql("DROP DATABASE IF EXISTS msops CASCADE");
+    }
+  }
+
   private String csvSource(Path src) {
     return """
         ingest.sources.crm {
