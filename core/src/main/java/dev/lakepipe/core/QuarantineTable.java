@@ -11,7 +11,7 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * {@code ops.quarantine}: every row a stage could not accept, with where it came from (source, file, line or
- * row), what was wrong (reason code, column, message), the raw value and the whole raw record, so nothing is
+ * row), what was wrong (reason code, the conf rule's id when a rule failed, column, message), the raw value and the whole raw record, so nothing is
  * dropped silently and a fixed row can be replayed. Rows are keyed by {@code _quarantine_id} (stage, source,
  * file, row, reason), so re-running a stage never quarantines the same row twice.
  */
@@ -28,6 +28,7 @@ public final class QuarantineTable {
       .add(Lineage.SOURCE_ROW, DataTypes.LongType, true)
       .add(Lineage.RECORD_ID, DataTypes.StringType, true)
       .add("reason_code", DataTypes.StringType, false)
+      .add("rule_id", DataTypes.StringType, true)
       .add("column_name", DataTypes.StringType, true)
       .add("message", DataTypes.StringType, true)
       .add("raw_value", DataTypes.StringType, true)

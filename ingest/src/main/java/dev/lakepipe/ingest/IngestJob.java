@@ -267,6 +267,7 @@ public final class IngestJob {
           col(Lineage.SOURCE_ROW),
           col(Lineage.RECORD_ID),
           first.getField("code").as("reason_code"),
+          lit(null).cast("string").as("rule_id"),
           first.getField("column").as("column_name"),
           org.apache.spark.sql.functions.concat_ws(" | ",
               org.apache.spark.sql.functions.transform(col(Canonicalizer.ERRORS), e -> e.getField("message")))
