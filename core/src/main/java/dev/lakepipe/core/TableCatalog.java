@@ -109,14 +109,40 @@ public final class TableCatalog {
 
   /** Appends rows as one Delta transaction, creating the table on first use. */
   public void append(TableRef t, Dataset<Row> rows) {
+    write(t, rows.write().format("delta").mode(SaveMode.Append));
+  }
+
+  /**
+   * Replaces the table's contents with {@code rows} in one Delta transaction (the previous version stays
+   * readable by time travel), creating it on first use. For tables a stage recomputes whole, like silver.
+   */
+  public void overwrite(TableRef t, Dataset<Row> rows) {
+    write(t, rows.write().format("delta").mode(SaveMode.Overwrite).option("overwriteSchema", "true"));
+  }
+
+  /**
+   * Replaces this run's rows ({@code run_id = runId}) with {@code rows}, leaving other runs' rows alone, in one
+   * Delta transaction. Re-running a stage with the same run id therefore never duplicates its records.
+   */
+  public void replaceRun(TableRef t, Dataset<Row> rows, String runId) {
+    LakepipeErrors.checkArgument(runId.matches("[A-Za-z0-9_.:-]+"), "Cannot replace run '%s': bad run id", runId);
+    if (!exists(t)) {
+      append(t, rows);
+      return;
+    }
+    write(t, rows.write().format("delta").mode(SaveMode.Overwrite)
+        .option("replaceWhere", Lineage.RUN_ID + " = '" + runId + "'"));
+  }
+
+  private void write(TableRef t, org.apache.spark.sql.DataFrameWriter<Row> writer) {
     boolean existed = exists(t);
     if (t.location() == null) {
       if (!existed) {
         spark.sql("CREATE DATABASE IF NOT EXISTS " + t.database());
       }
-      rows.write().format("delta").mode(SaveMode.Append).saveAsTable(t.name());
+      writer.saveAsTable(t.name());
     } else {
-      rows.write().format("delta").mode(SaveMode.Append).save(t.location());
+      writer.save(t.location());
       if (!existed) {
         register(t);
       }
