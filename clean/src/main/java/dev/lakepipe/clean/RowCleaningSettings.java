@@ -307,7 +307,7 @@ public record RowCleaningSettings(
       problems.add("Key %s.action is '%s', an unknown action. Use one of quarantine, fix, keep.", prefix,
           actionText);
     }
-    if (check == null || action == null || id == null || column == null) {
+    if (check == null) {
       return null;
     }
     boolean stringColumn = role == null || role.type().equals(org.apache.spark.sql.types.DataTypes.StringType);
@@ -377,7 +377,9 @@ public record RowCleaningSettings(
           + "(imputation belongs to features).", prefix);
       ok = false;
     }
-    return ok ? new Rule(id, column, check, min, max, values, pattern, action) : null;
+    return ok && id != null && column != null && action != null
+        ? new Rule(id, column, check, min, max, values, pattern, action)
+        : null;
   }
 
   /** Marks a bound that was set but could not be read (already reported). */
