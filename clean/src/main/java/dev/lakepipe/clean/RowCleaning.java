@@ -1,5 +1,6 @@
 package dev.lakepipe.clean;
 
+import static dev.lakepipe.core.LakepipeErrors.checkArgument;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.array_distinct;
 import static org.apache.spark.sql.functions.coalesce;
@@ -127,11 +128,8 @@ final class RowCleaning {
     for (int i = 0; i < s.rules().size(); i++) {
       Rule r = s.rules().get(i);
       DatasetSchema.Role role = roles.get(r.column());
-      if (role == null) {
-        throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
-            "Cannot apply rule '%s': column '%s' is not in the input. Check clean.rules[%d].column.", r.id(),
-            r.column(), i));
-      }
+      checkArgument(role != null, "Cannot apply rule '%s': column '%s' is not in the input. "
+          + "Check clean.rules[%d].column.", r.id(), r.column(), i);
       rows = applyRule(rows, r, i, role);
     }
 
