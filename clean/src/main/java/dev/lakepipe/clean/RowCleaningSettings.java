@@ -107,6 +107,16 @@ public record RowCleaningSettings(
    *     the event-time column; null when absent or for other checks
    * @param max upper bound, like {@code min}
    */
+  /** The column each rule flag ({@code rule:<id>}, {@code fixed:<id>}) concerns, for the data-quality report. */
+  public Map<String, String> flagColumns() {
+    Map<String, String> out = new java.util.TreeMap<>();
+    for (Rule r : rules) {
+      out.put("rule:" + r.id(), r.column());
+      out.put("fixed:" + r.id(), r.column());
+    }
+    return out;
+  }
+
   public record Rule(String id, String column, Check check, Object min, Object max, List<String> values,
       String pattern, Action action) {
     public Rule {
