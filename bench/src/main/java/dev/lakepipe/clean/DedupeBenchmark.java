@@ -30,7 +30,8 @@ import org.apache.spark.storage.StorageLevel;
  *
  * <p>1x is the 1,000 real bodies (600 JSON Lines records, 400 CSV rows). Copy c ≥ 1 of the corpus, used for
  * 4x and 16x, passes every body through a per-copy letter substitution (a seeded permutation of a–z, applied
- * alike to upper and lower case) and then makes three seeded random word edits. The substitution keeps every
+ * alike to upper and lower case) and then makes three random word edits seeded by the copy and the body, so
+ * bodies that are equal stay equal within a copy. The substitution keeps every
  * within-copy similarity structure of the real text (so duplicates per row stay what the real data has)
  * while copies do not become near duplicates of one another; plain copies with a few edits would give every
  * row 3 or 15 extra near duplicates and so make pairs per row grow with the scale by construction.
@@ -233,8 +234,8 @@ public final class DedupeBenchmark {
     for (int c = 0; c < scale; c++) {
       char[] cipher = cipher(new Random(SEED + c));
       for (int i = 0; i < bodies.size(); i++) {
-        String text = c == 0 ? bodies.get(i) : edit(substitute(bodies.get(i), cipher), new Random(SEED * 31 + c
-            * 1_000_003L + i));
+        String text = c == 0 ? bodies.get(i) : edit(substitute(bodies.get(i), cipher),
+            new Random(SEED * 31 + c * 1_000_003L + String.valueOf(bodies.get(i)).hashCode()));
         rows.add(RowFactory.create(String.format(Locale.ROOT, "c%02d-%05d", c, i), text));
       }
     }
