@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
     subcommands = {
         RunCommand.class,
         IngestCommand.class,
+        CleanCommand.class,
         ValidateConfCommand.class,
         SqlCommand.class,
         CommandLine.HelpCommand.class

@@ -1,6 +1,9 @@
 package dev.lakepipe.app;
 
 import com.typesafe.config.Config;
+import dev.lakepipe.clean.CleanJob;
+import dev.lakepipe.clean.CleanReport;
+import dev.lakepipe.clean.CleanSettings;
 import dev.lakepipe.core.RunContext;
 import dev.lakepipe.core.SparkSessionFactory;
 import dev.lakepipe.core.TableCatalog;
@@ -22,7 +25,8 @@ final class Stages {
 
   /** One stage the CLI can run. */
   enum Stage {
-    INGEST("ingest");
+    INGEST("ingest"),
+    CLEAN("clean");
 
     final String id;
 
@@ -31,7 +35,7 @@ final class Stages {
     }
   }
 
-  static final List<Stage> ORDER = List.of(Stage.INGEST);
+  static final List<Stage> ORDER = List.of(Stage.INGEST, Stage.CLEAN);
 
   private Stages() {}
 
@@ -41,6 +45,7 @@ final class Stages {
    */
   static void check(Config merged, DatasetSchema dataset, ConfigProblems problems) {
     IngestSettings.parse(merged, dataset, problems);
+    CleanSettings.parse(merged, dataset, problems);
   }
 
   static void run(Stage stage, SparkSession spark, LakepipeConfig config, RunContext run, PrintWriter out) {
@@ -48,6 +53,11 @@ final class Stages {
       case INGEST -> {
         IngestReport report = IngestJob.run(spark, config, run);
         out.println("ingest (run " + run.runId() + "): per-source counts");
+        out.print(report.table());
+      }
+      case CLEAN -> {
+        CleanReport report = CleanJob.run(spark, config, run);
+        out.println("clean (run " + run.runId() + "): rows in = kept + duplicates removed + quarantined");
         out.print(report.table());
       }
       default -> throw new IllegalStateException("unknown stage " + stage);

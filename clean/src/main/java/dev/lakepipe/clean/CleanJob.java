@@ -1,0 +1,104 @@
+package dev.lakepipe.clean;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import dev.lakepipe.core.LakepipeErrors;
+import dev.lakepipe.core.Lineage;
+import dev.lakepipe.core.QuarantineTable;
+import dev.lakepipe.core.RunContext;
+import dev.lakepipe.core.SparkSessionFactory;
+import dev.lakepipe.core.TableCatalog;
+import dev.lakepipe.core.TableRef;
+import dev.lakepipe.core.config.LakepipeConfig;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code lakepipe clean}: {@code bronze.records} to {@code silver.records}. Normalises, validates and applies
+ * the missing-value policy row by row ({@link RowCleaning}), then removes exact and near duplicates and
+ * settles label conflicts ({@link Deduplication}). Every decision is recorded: removed duplicates in
+ * {@code ops.duplicates} (removed id, kept id, kind, similarity), rejected rows in {@code ops.quarantine}
+ * (reason and rule id), and a profile of input and output in {@code ops.dq_report}, every run.
+ *
+ * <p>Silver is recomputed whole from bronze and replaced in one Delta transaction, so duplicate decisions
+ * see all rows; decisions and the report are replaced per run id, so a re-run with the same run id replaces
+ * rather than duplicates. Conservation ({@code in = kept + duplicates + quarantined}) is checked before any
+ * table is written. Deterministic: the same bronze and conf give the same decisions at any partition count.
+ */
+public final class CleanJob {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CleanJob.class);
+  public static final String STAGE = "clean";
+
+  private CleanJob() {}
+
+  public static CleanReport run(SparkSession spark, LakepipeConfig config, RunContext run) {
+    CleanSettings settings = CleanSettings.parse(config);
+    return SparkSessionFactory.withJobGroup(spark, "CLEAN", "lakepipe clean run " + run.runId(),
+        () -> execute(spark, config, settings, run));
+  }
+
+  private static CleanReport execute(SparkSession spark, LakepipeConfig config, CleanSettings s, RunContext run) {
+    TableCatalog catalog = new TableCatalog(spark, config.tables());
+    catalog.registerAll();
+    TableRef bronzeRef = catalog.table("bronze-records");
+    TableRef silverRef = catalog.table("silver-records");
+    List<Dataset<Row>> cached = new ArrayList<>();
+    try {
+      Dataset<Row> bronze = cache(cached, catalog.read(bronzeRef, "ingest"));
+      RowCleaning.Result rows = RowCleaning.apply(bronze, s.rows(), config.dataset(), run);
+      Dataset<Row> kept = cache(cached, rows.kept());
+      Deduplication.Result dedup = Deduplication.apply(kept, s.exactKey(), s.near(), s.minAgreement(),
+          config.dataset(), run);
+
+      List<String> silverColumns = new ArrayList<>(List.of(bronze.columns()));
+      silverColumns.add(RowCleaning.FLAGS);
+      Dataset<Row> silver = cache(cached, dedup.kept()
+          .withColumn(Lineage.RUN_ID, lit(run.runId()))
+          .select(silverColumns.stream().map(c -> col(c)).toArray(Column[]::new)));
+      Dataset<Row> duplicates = cache(cached, dedup.duplicates());
+      Dataset<Row> conflicts = cache(cached, dedup.quarantined());
+      Dataset<Row> quarantined = cache(cached, rows.quarantined().unionByName(conflicts));
+
+      long in = bronze.count();
+      long keptCount = silver.count();
+      long exact = duplicates.filter(col("kind").equalTo(Deduplication.KIND_EXACT)).count();
+      long near = duplicates.filter(col("kind").equalTo(Deduplication.KIND_NEAR)).count();
+      long quarantinedCount = quarantined.count();
+      long conflictCount = conflicts.count();
+      if (in != keptCount + exact + near + quarantinedCount) {
+        throw LakepipeErrors.conservationBroken(STAGE, in + " in, but " + keptCount + " kept + " + exact
+            + " exact + " + near + " near duplicates + " + quarantinedCount + " quarantined");
+      }
+
+      QuarantineTable.write(catalog, quarantined);
+      catalog.replaceRun(catalog.table("duplicates"), duplicates.select(
+          Deduplication.DUPLICATES_COLUMNS.stream().map(c -> col(c)).toArray(Column[]::new)), run.runId());
+      catalog.overwrite(silverRef, silver);
+      catalog.replaceRun(catalog.table("dq-report"), DqReport.build(bronze, silver, quarantined, duplicates,
+          config.dataset(), s.rows().flagColumns(), bronzeRef.name(), silverRef.name(), run), run.runId());
+
+      CleanReport report = new CleanReport(run.runId(), in, keptCount, exact, near, quarantinedCount,
+          conflictCount, dedup.nearStats());
+      LOG.info("clean: {} in, {} kept, {} exact and {} near duplicates, {} quarantined ({} in label conflicts)",
+          in, keptCount, exact, near, quarantinedCount, conflictCount);
+      return report;
+    } finally {
+      cached.forEach(Dataset::unpersist);
+    }
+  }
+
+  private static Dataset<Row> cache(List<Dataset<Row>> cached, Dataset<Row> df) {
+    Dataset<Row> c = df.persist(StorageLevel.MEMORY_AND_DISK());
+    cached.add(c);
+    return c;
+  }
+}

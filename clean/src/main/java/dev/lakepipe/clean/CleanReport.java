@@ -1,0 +1,19 @@
+package dev.lakepipe.clean;
+
+/**
+ * What a clean run decided. Conservation: {@code in = kept + exactDuplicates + nearDuplicates + quarantined},
+ * checked before anything is written.
+ */
+public record CleanReport(String runId, long in, long kept, long exactDuplicates, long nearDuplicates,
+    long quarantined, long labelConflicts, NearDuplicates.Stats nearStats) {
+
+  public String table() {
+    return String.format(
+        "%-10s %9s %9s %9s %9s %12s %15s%n%-10s %9d %9d %9d %9d %12d %15d%n"
+            + "near-duplicate search: %d candidate pairs, %d verified, %d oversized buckets (%d rows) capped%n",
+        "", "in", "kept", "exact", "near", "quarantined", "label conflicts",
+        "clean", in, kept, exactDuplicates, nearDuplicates, quarantined, labelConflicts,
+        nearStats.candidatePairs(), nearStats.verifiedPairs(), nearStats.oversizedBuckets(),
+        nearStats.rowsInOversizedBuckets());
+  }
+}
