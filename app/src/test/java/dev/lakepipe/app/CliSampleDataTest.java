@@ -36,6 +36,9 @@ class CliSampleDataTest extends SparkTestBase {
 
   private static final List<String> SOURCES = List.of("crm", "emails", "export");
   /** One per-source row of the ingest report: source, format, files, read, written, quarantined, present. */
+  /** The clean report's row: in, kept, exact, near, quarantined, label conflicts. */
+  private static final Pattern CLEAN_ROW =
+      Pattern.compile("(?m)^clean\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s*$");
   private static final Pattern REPORT_ROW =
       Pattern.compile("^(\\S+)\\s+(\\S+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s*$");
 
@@ -131,7 +134,8 @@ class CliSampleDataTest extends SparkTestBase {
 
     // Every quarantined record is one ops.quarantine row, per source and in total.
     Result quarantine = cli(withConf("sql",
-        "SELECT _source, count(*) FROM ops.quarantine GROUP BY _source ORDER BY _source", "--format", "tsv"));
+        "SELECT _source, count(*) FROM ops.quarantine WHERE stage = 'ingest' GROUP BY _source ORDER BY _source",
+        "--format", "tsv"));
     assertThat(quarantine.code()).as(quarantine.err()).isZero();
     Map<String, Long> quarantinedBySource = new TreeMap<>();
     quarantine.out().lines().skip(1).map(l -> l.split("\t"))
@@ -149,7 +153,30 @@ class CliSampleDataTest extends SparkTestBase {
     long quarantineVersion = latestVersion(quarantinePath);
     long quarantineRows = spark.read().format("delta").load(quarantinePath).count();
     assertThat(bronzeRows).isEqualTo(report.values().stream().mapToLong(c -> c[2]).sum());
-    assertThat(quarantineRows).isEqualTo(quarantinedTotal);
+    long ingestQuarantined = spark.read().format("delta").load(quarantinePath).filter("stage = 'ingest'").count();
+    assertThat(ingestQuarantined).isEqualTo(quarantinedTotal);
+
+    // Clean, in the same run: every bronze row is kept, removed as a duplicate or quarantined, and each
+    // decision is a row of its table.
+    Matcher clean = CLEAN_ROW.matcher(run.out());
+    assertThat(clean.find()).as(run.out()).isTrue();
+    long in = Long.parseLong(clean.group(1));
+    long kept = Long.parseLong(clean.group(2));
+    long exact = Long.parseLong(clean.group(3));
+    long near = Long.parseLong(clean.group(4));
+    long cleanQuarantined = Long.parseLong(clean.group(5));
+    assertThat(in).isEqualTo(bronzeRows);
+    assertThat(kept + exact + near + cleanQuarantined).isEqualTo(in);
+    assertThat(exact).as("the sample's sources overlap on purpose").isPositive();
+    assertThat(spark.read().format("delta").load(warehouse.resolve("silver/records").toString()).count())
+        .isEqualTo(kept);
+    assertThat(spark.read().format("delta").load(warehouse.resolve("ops/duplicates").toString())
+        .groupBy("kind").count().orderBy("kind").collectAsList().toString())
+        .isEqualTo("[[exact," + exact + "], [near," + near + "]]");
+    assertThat(quarantineRows - ingestQuarantined).isEqualTo(cleanQuarantined);
+    Result dq = cli(withConf("sql", "SELECT count(DISTINCT run_id), min(rows) FROM ops.dq_report "
+        + "WHERE table_name = 'silver.records' AND source = '*' AND column_name = '*'", "--format", "tsv"));
+    assertThat(dq.out().lines().skip(1).findFirst()).contains("1\t" + kept);
 
     Result again = cli(withConf("ingest"));
     assertThat(again.code()).as(again.out() + again.err()).isZero();
