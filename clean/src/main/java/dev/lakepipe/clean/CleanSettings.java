@@ -27,10 +27,7 @@ public record CleanSettings(
   }
 
   public static CleanSettings parse(LakepipeConfig config) {
-    ConfigProblems problems = config.newProblems();
-    CleanSettings s = parse(config.raw(), config.dataset(), problems);
-    problems.throwIfAny();
-    return s;
+    return config.parseStage(CleanSettings::parse);
   }
 
   public static CleanSettings parse(Config root, DatasetSchema schema, ConfigProblems problems) {

@@ -23,10 +23,7 @@ public record IngestSettings(List<SourceSettings> sources) {
   }
 
   public static IngestSettings parse(LakepipeConfig config) {
-    ConfigProblems problems = config.newProblems();
-    IngestSettings s = parse(config.raw(), config.dataset(), problems);
-    problems.throwIfAny();
-    return s;
+    return config.parseStage(IngestSettings::parse);
   }
 
   public static IngestSettings parse(Config root, DatasetSchema dataset, ConfigProblems problems) {

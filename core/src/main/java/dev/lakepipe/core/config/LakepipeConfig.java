@@ -117,8 +117,18 @@ public record LakepipeConfig(
     return new LakepipeConfig(merged, origin, env, dataset, tables, spark);
   }
 
-  public ConfigProblems newProblems() {
-    return new ConfigProblems(origin);
+  /** Reads one stage's section into its typed settings. */
+  @FunctionalInterface
+  public interface StageParser<T> {
+    T parse(Config merged, DatasetSchema dataset, ConfigProblems problems);
+  }
+
+  /** A stage's settings, parsed and validated; every problem found is reported at once (exit 2). */
+  public <T> T parseStage(StageParser<T> parser) {
+    ConfigProblems problems = new ConfigProblems(origin);
+    T settings = parser.parse(raw, dataset, problems);
+    problems.throwIfAny();
+    return settings;
   }
 
   private static Config parseFile(Path file) {
