@@ -56,6 +56,7 @@ public final class CleanJob {
       Dataset<Row> bronze = cache(cached, catalog.read(bronzeRef, "ingest"));
       RowCleaning.Result rows = RowCleaning.apply(bronze, s.rows(), config.dataset(), run);
       Dataset<Row> kept = cache(cached, rows.kept());
+      long t0 = System.nanoTime();
       Deduplication.Result dedup = Deduplication.apply(kept, s.exactKey(), s.near(), s.minAgreement(),
           config.dataset(), run);
 
@@ -68,6 +69,7 @@ public final class CleanJob {
       Dataset<Row> conflicts = cache(cached, dedup.quarantined());
       Dataset<Row> quarantined = cache(cached, rows.quarantined().unionByName(conflicts));
 
+      long t1 = System.nanoTime();
       long in = bronze.count();
       long keptCount = silver.count();
       long exact = duplicates.filter(col("kind").equalTo(Deduplication.KIND_EXACT)).count();
@@ -79,6 +81,7 @@ public final class CleanJob {
             + " exact + " + near + " near duplicates + " + quarantinedCount + " quarantined");
       }
 
+      long t2 = System.nanoTime();
       QuarantineTable.write(catalog, quarantined);
       catalog.replaceRun(catalog.table("duplicates"), duplicates.select(
           Deduplication.DUPLICATES_COLUMNS.stream().map(c -> col(c)).toArray(Column[]::new)), run.runId());
@@ -86,6 +89,9 @@ public final class CleanJob {
       catalog.replaceRun(catalog.table("dq-report"), DqReport.build(bronze, silver, quarantined, duplicates,
           config.dataset(), s.rows().flagColumns(), bronzeRef.name(), silverRef.name(), run), run.runId());
 
+      long t3 = System.nanoTime();
+      LOG.info("clean: near-duplicate search {} s, decisions and counts {} s, writes {} s",
+          seconds(t1 - t0), seconds(t2 - t1), seconds(t3 - t2));
       CleanReport report = new CleanReport(run.runId(), in, keptCount, exact, near, quarantinedCount,
           conflictCount, dedup.nearStats());
       LOG.info("clean: {} in, {} kept, {} exact and {} near duplicates, {} quarantined ({} in label conflicts)",
@@ -94,6 +100,10 @@ public final class CleanJob {
     } finally {
       cached.forEach(Dataset::unpersist);
     }
+  }
+
+  private static String seconds(long nanos) {
+    return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e9);
   }
 
   private static Dataset<Row> cache(List<Dataset<Row>> cached, Dataset<Row> df) {
