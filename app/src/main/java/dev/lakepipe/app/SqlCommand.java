@@ -40,43 +40,39 @@ final class SqlCommand implements Callable<Integer> {
       throw LakepipeErrors.usage("Cannot use --format " + format + ": use table or tsv.");
     }
     LakepipeConfig config = common.load();
-    boolean existed = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
-    SparkSession spark = Stages.session(config, "sql");
-    try {
-      new TableCatalog(spark, config.tables()).registerAll();
-      Dataset<Row> result;
-      try {
-        result = spark.sql(query);
-      } catch (Exception e) {
-        // AnalysisException (unknown table or column, bad syntax) is checked in Java's eyes.
-        if (!(e instanceof org.apache.spark.sql.AnalysisException)) {
-          throw e instanceof RuntimeException re ? re : new IllegalStateException(e);
-        }
-        throw LakepipeErrors.usage("Cannot run the query: " + e.getMessage().lines().findFirst().orElse("")
-            + ". Tables that exist are listed by: ./lakepipe sql \"SHOW TABLES IN bronze\".");
-      }
-      PrintWriter out = spec.commandLine().getOut();
-      if (format.equals("tsv")) {
-        out.println(String.join("\t", result.columns()));
-        for (Row r : result.limit(limit).collectAsList()) {
-          StringBuilder sb = new StringBuilder();
-          for (int i = 0; i < r.length(); i++) {
-            if (i > 0) {
-              sb.append('\t');
-            }
-            sb.append(r.isNullAt(i) ? "NULL" : String.valueOf(r.get(i)));
-          }
-          out.println(sb);
-        }
-      } else {
-        out.print(result.showString(limit, 0, false));
-      }
-      out.flush();
-    } finally {
-      if (!existed && config.env() == LakepipeConfig.Env.LOCAL) {
-        spark.stop();
-      }
-    }
+    Stages.withSession(config, "sql", spark -> print(spark, config));
     return 0;
+  }
+
+  private void print(SparkSession spark, LakepipeConfig config) {
+    new TableCatalog(spark, config.tables()).registerAll();
+    Dataset<Row> result;
+    try {
+      result = spark.sql(query);
+    } catch (Exception e) {
+      // AnalysisException (unknown table or column, bad syntax) is checked in Java's eyes.
+      if (!(e instanceof org.apache.spark.sql.AnalysisException)) {
+        throw e instanceof RuntimeException re ? re : new IllegalStateException(e);
+      }
+      throw LakepipeErrors.usage("Cannot run the query: " + e.getMessage().lines().findFirst().orElse("")
+          + ". Tables that exist are listed by: ./lakepipe sql \"SHOW TABLES IN bronze\".");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    if (format.equals("tsv")) {
+      out.println(String.join("\t", result.columns()));
+      for (Row r : result.limit(limit).collectAsList()) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < r.length(); i++) {
+          if (i > 0) {
+            sb.append('\t');
+          }
+          sb.append(r.isNullAt(i) ? "NULL" : String.valueOf(r.get(i)));
+        }
+        out.println(sb);
+      }
+    } else {
+      out.print(result.showString(limit, 0, false));
+    }
+    out.flush();
   }
 }

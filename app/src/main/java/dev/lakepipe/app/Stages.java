@@ -65,8 +65,20 @@ final class Stages {
     out.flush();
   }
 
-  static SparkSession session(LakepipeConfig config, String what) {
-    return SparkSessionFactory.create(config, what);
+  /**
+   * Runs {@code body} in the stage's SparkSession. A session this call starts in the local environment is
+   * stopped afterwards; one that already existed (spark-submit's, Databricks', a test's) is left running.
+   */
+  static void withSession(LakepipeConfig config, String what, java.util.function.Consumer<SparkSession> body) {
+    boolean existed = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
+    SparkSession spark = SparkSessionFactory.create(config, what);
+    try {
+      body.accept(spark);
+    } finally {
+      if (!existed && config.env() == LakepipeConfig.Env.LOCAL) {
+        spark.stop();
+      }
+    }
   }
 
   static void printTables(SparkSession spark, LakepipeConfig config, PrintWriter out) {

@@ -64,7 +64,7 @@ final class Deduplication {
             ExactDuplicates.CLUSTER_ID)
         .select(col(id), col(DuplicateClusters.KEPT_ID).as("exact_keeper"));
     Dataset<Row> survivors = rows.join(
-        exactAssign.filter(col(id).notEqual(col("exact_keeper"))).select(id), seq(id), "left_anti");
+        exactAssign.filter(col(id).notEqual(col("exact_keeper"))).select(id), JoinColumns.of(id), "left_anti");
 
     // 2. Near clusters among the survivors, and their keepers.
     NearDuplicates.Result nearResult = near.enabled() ? NearDuplicates.find(survivors, near) : none(survivors);
@@ -74,9 +74,9 @@ final class Deduplication {
 
     // 3. Final keeper of every clustered row.
     Dataset<Row> assignment = rows.select(id)
-        .join(exactAssign, seq(id), "left")
+        .join(exactAssign, JoinColumns.of(id), "left")
         .withColumn("rep", coalesce(col("exact_keeper"), col(id)))
-        .join(nearAssign, seq("rep"), "left")
+        .join(nearAssign, JoinColumns.of("rep"), "left")
         .filter(col("exact_keeper").isNotNull().or(col("near_keeper").isNotNull()))
         .select(col(id),
             coalesce(col("near_keeper"), col("rep")).as(DuplicateClusters.KEPT_ID),
@@ -96,9 +96,9 @@ final class Deduplication {
         .select(col(id), col(DuplicateClusters.CLUSTER_LABEL).as("majority_label"));
 
     Dataset<Row> kept = rows
-        .join(removedIds, seq(id), "left_anti")
-        .join(conflictedIds, seq(id), "left_anti")
-        .join(keeperLabels, seq(id), "left");
+        .join(removedIds, JoinColumns.of(id), "left_anti")
+        .join(conflictedIds, JoinColumns.of(id), "left_anti")
+        .join(keeperLabels, JoinColumns.of(id), "left");
     Column changed = col("majority_label").isNotNull().and(col(label).isNull()
         .or(col(label).notEqual(col("majority_label"))));
     kept = kept
@@ -123,10 +123,6 @@ final class Deduplication {
         .add("id_a", "string").add("id_b", "string").add("jaccard", "double");
     return new NearDuplicates.Result(spark.createDataFrame(List.<Row>of(), components),
         spark.createDataFrame(List.<Row>of(), pairs), new NearDuplicates.Stats(0, 0, 0, 0, 0));
-  }
-
-  private static scala.collection.immutable.Seq<String> seq(String column) {
-    return scala.collection.JavaConverters.asScalaBuffer(List.of(column)).toList();
   }
 
   private static Dataset<Row> duplicatesRows(Dataset<Row> settled, Dataset<Row> rows, DatasetSchema schema,
@@ -158,7 +154,7 @@ final class Deduplication {
   private static Dataset<Row> conflictRows(Dataset<Row> conflicted, Dataset<Row> rows, DatasetSchema schema,
       double minAgreement, RunContext run) {
     String id = Lineage.RECORD_ID;
-    Dataset<Row> joined = conflicted.join(rows, seq(id));
+    Dataset<Row> joined = conflicted.join(rows, JoinColumns.of(id));
     Column[] all = Arrays.stream(rows.columns()).map(c -> col(c)).toArray(Column[]::new);
     Column where = concat(lit(" ("), col(Lineage.SOURCE_FILE),
         coalesce(concat(lit(" line "), col(Lineage.SOURCE_ROW).cast("string")), lit("")), lit(")"));

@@ -53,7 +53,7 @@ final class DqReport {
     Dataset<Row> profile = profile(bronze, schema, bronzeName).unionByName(profile(silver, schema, silverName));
     Dataset<Row> withFailures = profile
         .join(failures.withColumnRenamed("failures", "rule_failures"),
-            scala.collection.JavaConverters.asScalaBuffer(List.of("table_name", "source", "column_name")).toList(),
+            JoinColumns.of("table_name", "source", "column_name"),
             "left")
         .withColumn("rule_failures", org.apache.spark.sql.functions.coalesce(col("rule_failures"), lit(0L)));
 
@@ -62,7 +62,7 @@ final class DqReport {
     Dataset<Row> perSourceDuplicates = duplicates.groupBy(col("removed_source").as("source"))
         .agg(count(lit(1)).as("duplicates_removed"));
     Dataset<Row> decisions = perSourceQuarantine
-        .join(perSourceDuplicates, scala.collection.JavaConverters.asScalaBuffer(List.of("source")).toList(),
+        .join(perSourceDuplicates, JoinColumns.of("source"),
             "full_outer");
     Dataset<Row> decisionsAll = decisions.agg(sum("quarantined").as("quarantined"),
         sum("duplicates_removed").as("duplicates_removed")).withColumn("source", lit("*"));
@@ -70,8 +70,7 @@ final class DqReport {
         .withColumn("table_name", lit(silverName)).withColumn("column_name", lit("*"));
 
     return withFailures
-        .join(summary, scala.collection.JavaConverters.asScalaBuffer(List.of("table_name", "source", "column_name"))
-            .toList(), "left")
+        .join(summary, JoinColumns.of("table_name", "source", "column_name"), "left")
         .withColumn("quarantined", org.apache.spark.sql.functions.coalesce(col("quarantined"), lit(0L)))
         .withColumn("duplicates_removed",
             org.apache.spark.sql.functions.coalesce(col("duplicates_removed"), lit(0L)))
