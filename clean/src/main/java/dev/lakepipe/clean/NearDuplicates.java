@@ -19,6 +19,7 @@ import static org.apache.spark.sql.functions.when;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import dev.lakepipe.core.ConnectedComponents;
 import dev.lakepipe.core.Lineage;
 import dev.lakepipe.core.config.ConfigProblems;
 import dev.lakepipe.core.config.DatasetSchema;

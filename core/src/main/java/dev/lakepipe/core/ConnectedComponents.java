@@ -1,4 +1,4 @@
-package dev.lakepipe.clean;
+package dev.lakepipe.core;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.countDistinct;
@@ -6,7 +6,6 @@ import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.min;
 
-import dev.lakepipe.core.LakepipeErrors;
 import java.util.Locale;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -29,13 +28,13 @@ import org.slf4j.LoggerFactory;
  * Each round's edges are persisted and the previous round's released. Deterministic: only min and distinct
  * are used, so the result does not depend on partitioning.
  */
-final class ConnectedComponents {
+public final class ConnectedComponents {
 
   private static final Logger LOG = LoggerFactory.getLogger(ConnectedComponents.class);
 
   /** Output columns. */
-  static final String NODE = "node";
-  static final String COMPONENT = "component";
+  public static final String NODE = "node";
+  public static final String COMPONENT = "component";
 
   private static final String U = "u";
   private static final String V = "v";
@@ -48,7 +47,7 @@ final class ConnectedComponents {
    * Self loops are ignored. The result is persisted and materialised (unpersist it when done). Fails with a
    * clear error when the graph is not stars after {@code maxRounds}.
    */
-  static Dataset<Row> of(Dataset<Row> edges, String srcColumn, String dstColumn, int maxRounds) {
+  public static Dataset<Row> of(Dataset<Row> edges, String srcColumn, String dstColumn, int maxRounds) {
     LakepipeErrors.checkArgument(maxRounds >= 1, "Cannot find connected components: maxRounds must be at least 1, "
         + "got %s", maxRounds);
     // Edges are kept oriented: u is the larger endpoint, v the smaller.

@@ -1,4 +1,4 @@
-package dev.lakepipe.clean;
+package dev.lakepipe.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
