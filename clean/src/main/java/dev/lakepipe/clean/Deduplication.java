@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.when;
 
+import dev.lakepipe.core.JoinColumns;
 import dev.lakepipe.core.Lineage;
 import dev.lakepipe.core.QuarantineTable;
 import dev.lakepipe.core.RunContext;

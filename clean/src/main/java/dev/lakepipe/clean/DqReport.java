@@ -13,6 +13,7 @@ import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import dev.lakepipe.core.JoinColumns;
 import dev.lakepipe.core.Lineage;
 import dev.lakepipe.core.RunContext;
 import dev.lakepipe.core.config.DatasetSchema;

@@ -1,15 +1,15 @@
-package dev.lakepipe.clean;
+package dev.lakepipe.core;
 
 import java.util.List;
 import scala.collection.JavaConverters;
 import scala.collection.immutable.Seq;
 
 /** Column names for Spark's join-by-name ({@code Dataset.join(other, Seq<String>, type)}) from Java. */
-final class JoinColumns {
+public final class JoinColumns {
 
   private JoinColumns() {}
 
-  static Seq<String> of(String... names) {
+  public static Seq<String> of(String... names) {
     return JavaConverters.asScalaBuffer(List.of(names)).toList();
   }
 }

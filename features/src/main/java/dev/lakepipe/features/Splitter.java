@@ -1,0 +1,394 @@
+package dev.lakepipe.features;
+
+import static org.apache.spark.sql.functions.broadcast;
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.conv;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.countDistinct;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.substring;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import dev.lakepipe.core.ConnectedComponents;
+import dev.lakepipe.core.JoinColumns;
+import dev.lakepipe.core.Lineage;
+import dev.lakepipe.core.config.DatasetSchema;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Assigns every row a {@code split} (and, with folds, a {@code fold}), deterministically from the seed.
+ *
+ * <p><b>Units.</b> Rows are assigned in units that must not be divided: a row alone, a near-duplicate cluster
+ * (records linked in {@code ops.duplicates} that are both still in silver, joined into connected components)
+ * or, for the group policy, every row sharing a group value together with every group such a cluster
+ * touches. A row whose group value is null is a unit of its own.
+ *
+ * <p><b>Quotas.</b> The stratified and group policies order the units of each stratum (the label for
+ * stratified, one stratum for group) by a seeded hash of the unit key and cut that order at
+ * {@code round(n * cumulative fraction)} rows, so with single-row units every label's split counts are within
+ * one row of {@code n * fraction}. Folds divide the rows outside test the same way into k equal shares.
+ *
+ * <p><b>Stability.</b> A hash order alone would move old rows when rows are added (every rank shifts). So a
+ * run may be given the previous run's assignment (same split conf and seed): old units keep their split and
+ * fold, and only new units are ordered by hash and cut to fill what each split lacks of its target, which
+ * keeps the proportions within about one row per label and never moves an old row (unless a new
+ * near-duplicate link merges two old units that sat in different splits: leakage safety wins, and the count
+ * is logged). The time policy needs no memory: its cut-offs, once computed, are reused.
+ *
+ * <p><b>Time.</b> Rows are ordered by event time; cut-offs are explicit or the event time of the row at
+ * {@code round(n * cumulative fraction)}; a row at a cut-off belongs to the later split (ties never straddle);
+ * rows within {@code gap} before a cut-off go to split {@code gap} and are used by no split. Rows without an
+ * event time, and (near-duplicates = together) members of a near-duplicate cluster that fall in another split
+ * than the cluster's earliest member, are rejected for quarantine.
+ */
+public final class Splitter {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Splitter.class);
+
+  public static final String SPLIT = "split";
+  public static final String FOLD = "fold";
+  /** Rejected rows carry these two columns. */
+  public static final String REASON = "_reason_code";
+  public static final String MESSAGE = "_reason_message";
+  public static final String MISSING_EVENT_TIME = "MISSING_EVENT_TIME";
+  public static final String NEAR_DUPLICATE_ACROSS_SPLITS = "NEAR_DUPLICATE_ACROSS_SPLITS";
+
+  static final String UNIT = "_unit";
+  private static final String STRATUM = "_stratum";
+  private static final String SIZE = "_size";
+  private static final String HASH = "_u";
+  private static final String PREV = "_prev";
+  private static final String BUCKET = "_bucket";
+  private static final String START = "_start";
+  private static final String CUM_NEED = "_cum_need";
+  private static final String PREV_SPLIT = "_prev_split";
+  private static final String PREV_FOLD = "_prev_fold";
+  private static final int MAX_COMPONENT_ROUNDS = 40;
+
+  private Splitter() {}
+
+  /**
+   * What an earlier run decided, reused when its split conf and seed equal this run's: the assignment
+   * ({@code _record_id, split, fold}; null for none) and the time policy's cut-offs (null when not computed).
+   */
+  public record Previous(Dataset<Row> assignment, Instant validationCutoff, Instant testCutoff) {
+    public static final Previous NONE = new Previous(null, null, null);
+  }
+
+  /**
+   * The outcome: {@code assigned} is the accepted rows with {@code split} and {@code fold} (null outside
+   * folds); {@code rejected} the rows to quarantine with {@link #REASON} and {@link #MESSAGE}; the cut-offs
+   * the time policy used (null otherwise).
+   */
+  public record Result(Dataset<Row> assigned, Dataset<Row> rejected, Instant validationCutoff, Instant testCutoff,
+      long movedRows) {}
+
+  /**
+   * Splits {@code rows} (silver rows: {@code _record_id} and the canonical columns). {@code links} holds
+   * near-duplicate pairs {@code removed_record_id, kept_record_id} whose both ends are in {@code rows}.
+   */
+  public static Result assign(Dataset<Row> rows, Dataset<Row> links, SplitSettings s, DatasetSchema schema,
+      long seed, Previous previous) {
+    boolean together = s.nearDuplicates() == SplitSettings.NearDuplicates.TOGETHER;
+    Dataset<Row> noLinks = links.limit(0);
+    Dataset<Row> effectiveLinks = together ? links : noLinks;
+    if (s.policy() == SplitSettings.Policy.TIME) {
+      return byTime(rows, effectiveLinks, s, schema, previous);
+    }
+    Dataset<Row> withUnits = s.policy() == SplitSettings.Policy.GROUP
+        ? groupUnits(rows, effectiveLinks, s.groupColumn())
+        : recordUnits(rows, effectiveLinks);
+    Dataset<Row> withPrev = withPrevious(withUnits, previous.assignment());
+
+    List<String> splits = s.activeSplits();
+    List<BigDecimal> fractions = splits.stream().map(x -> s.fractions().get(x)).toList();
+    Column stratum = s.policy() == SplitSettings.Policy.STRATIFIED ? col(schema.labelColumn()) : lit("");
+    Dataset<Row> units = unitTable(withPrev, stratum, col(PREV_SPLIT), seed, "split");
+    long moved = units.filter(col("_prev_values").gt(1)).agg(coalesce(sum(SIZE), lit(0L))).first().getLong(0);
+    if (moved > 0) {
+      LOG.warn("features: {} rows in units whose old rows sat in different splits (new near-duplicate links "
+          + "joined them); they now share one split", moved);
+    }
+    Dataset<Row> splitUnits = quota(units, splits, fractions).select(col(UNIT), col(BUCKET).as(SPLIT));
+    Dataset<Row> assigned = withPrev.join(splitUnits, UNIT);
+
+    if (s.folds() > 0) {
+      Dataset<Row> inFolds = assigned.filter(col(SPLIT).notEqual(SplitSettings.TEST));
+      List<String> folds = IntStream.range(0, s.folds()).mapToObj(Integer::toString).toList();
+      BigDecimal share = BigDecimal.ONE.divide(BigDecimal.valueOf(s.folds()), 20, RoundingMode.HALF_EVEN);
+      List<BigDecimal> shares = new ArrayList<>();
+      for (int i = 0; i < s.folds(); i++) {
+        shares.add(i == s.folds() - 1 ? BigDecimal.ONE.subtract(share.multiply(BigDecimal.valueOf(i))) : share);
+      }
+      Dataset<Row> foldUnits = quota(unitTable(inFolds, stratum, col(PREV_FOLD), seed, "fold"), folds, shares)
+          .select(col(UNIT), col(BUCKET).cast(DataTypes.IntegerType).as(FOLD));
+      assigned = assigned.join(foldUnits, JoinColumns.of(UNIT), "left");
+    } else {
+      assigned = assigned.withColumn(FOLD, lit(null).cast(DataTypes.IntegerType));
+    }
+    Dataset<Row> out = assigned.drop(UNIT, PREV_SPLIT, PREV_FOLD);
+    return new Result(out, rejectedShape(rows), null, null, moved);
+  }
+
+  /** A seeded hash of {@code key} as a double uniform in [0, 1): the first 52 bits of SHA-256. */
+  static Column uniform(long seed, String salt, Column key) {
+    return conv(substring(Lineage.stableHash(lit(Long.toString(seed)), lit(salt), key), 1, 13), 16, 10)
+        .cast(DataTypes.DoubleType).divide(lit(Math.pow(2, 52)));
+  }
+
+  private static Dataset<Row> recordUnits(Dataset<Row> rows, Dataset<Row> links) {
+    if (links.isEmpty()) {
+      return rows.withColumn(UNIT, col(Lineage.RECORD_ID));
+    }
+    Dataset<Row> components = ConnectedComponents.of(links, "removed_record_id", "kept_record_id",
+        MAX_COMPONENT_ROUNDS);
+    Dataset<Row> c = components.select(col(ConnectedComponents.NODE).as(Lineage.RECORD_ID),
+        col(ConnectedComponents.COMPONENT).as("_component"));
+    return rows.join(c, JoinColumns.of(Lineage.RECORD_ID), "left")
+        .withColumn(UNIT, coalesce(col("_component"), col(Lineage.RECORD_ID)))
+        .drop("_component");
+  }
+
+  private static Dataset<Row> groupUnits(Dataset<Row> rows, Dataset<Row> links, String groupColumn) {
+    Column key = when(col(groupColumn).isNotNull(), concat(lit("g:"), col(groupColumn)))
+        .otherwise(concat(lit("r:"), col(Lineage.RECORD_ID)));
+    Dataset<Row> keyed = rows.withColumn("_group_key", key);
+    Dataset<Row> keys = keyed.select(col(Lineage.RECORD_ID), col("_group_key"));
+    Dataset<Row> groupLinks = links
+        .join(keys.withColumnRenamed(Lineage.RECORD_ID, "removed_record_id")
+            .withColumnRenamed("_group_key", "_ga"), "removed_record_id")
+        .join(keys.withColumnRenamed(Lineage.RECORD_ID, "kept_record_id")
+            .withColumnRenamed("_group_key", "_gb"), "kept_record_id")
+        .filter(col("_ga").notEqual(col("_gb")))
+        .select("_ga", "_gb");
+    if (groupLinks.isEmpty()) {
+      return keyed.withColumnRenamed("_group_key", UNIT);
+    }
+    Dataset<Row> components = ConnectedComponents.of(groupLinks, "_ga", "_gb", MAX_COMPONENT_ROUNDS)
+        .select(col(ConnectedComponents.NODE).as("_group_key"), col(ConnectedComponents.COMPONENT).as("_component"));
+    return keyed.join(components, JoinColumns.of("_group_key"), "left")
+        .withColumn(UNIT, coalesce(col("_component"), col("_group_key")))
+        .drop("_component", "_group_key");
+  }
+
+  private static Dataset<Row> withPrevious(Dataset<Row> rows, Dataset<Row> previous) {
+    if (previous == null) {
+      return rows.withColumn(PREV_SPLIT, lit(null).cast(DataTypes.StringType))
+          .withColumn(PREV_FOLD, lit(null).cast(DataTypes.StringType));
+    }
+    Dataset<Row> p = previous.select(col(Lineage.RECORD_ID), col(SPLIT).as(PREV_SPLIT),
+        col(FOLD).cast(DataTypes.StringType).as(PREV_FOLD));
+    return rows.join(p, JoinColumns.of(Lineage.RECORD_ID), "left");
+  }
+
+  /**
+   * One row per unit: its size, stratum (the value of its smallest record id), hash and previous bucket (that
+   * of its smallest old record; {@code _prev_values} counts the distinct old buckets).
+   */
+  private static Dataset<Row> unitTable(Dataset<Row> rows, Column stratum, Column prev, long seed, String salt) {
+    return rows
+        .select(col(UNIT), col(Lineage.RECORD_ID), stratum.as(STRATUM), prev.as(PREV))
+        .groupBy(UNIT)
+        .agg(count(lit(1)).as(SIZE),
+            expr("min_by(" + STRATUM + ", " + Lineage.RECORD_ID + ")").as(STRATUM),
+            expr("min_by(" + PREV + ", CASE WHEN " + PREV + " IS NOT NULL THEN " + Lineage.RECORD_ID + " END)")
+                .as(PREV),
+            countDistinct(col(PREV)).as("_prev_values"))
+        .withColumn(HASH, uniform(seed, salt, col(UNIT)));
+  }
+
+  /**
+   * Cuts each stratum's units into {@code buckets}: units with a previous bucket keep it; the others, in hash
+   * order, fill each bucket up to its target {@code round(n * cumulative fraction)} (n = all rows of the
+   * stratum), in bucket order. Adds {@code _bucket}.
+   */
+  static Dataset<Row> quota(Dataset<Row> units, List<String> buckets, List<BigDecimal> fractions) {
+    List<Column> aggs = new ArrayList<>();
+    aggs.add(sum(SIZE).as("_n"));
+    for (int b = 0; b < buckets.size(); b++) {
+      aggs.add(coalesce(sum(when(col(PREV).equalTo(buckets.get(b)), col(SIZE))), lit(0L)).as("_old" + b));
+    }
+    List<Row> stats = units.groupBy(STRATUM)
+        .agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new))
+        .collectAsList();
+    List<Row> needs = new ArrayList<>();
+    for (Row r : stats) {
+      long n = r.getLong(1);
+      long[] old = new long[buckets.size()];
+      for (int b = 0; b < buckets.size(); b++) {
+        old[b] = r.getLong(2 + b);
+      }
+      needs.add(RowFactory.create(r.get(0), cumulativeNeeds(n, fractions, old)));
+    }
+    StructType needSchema = new StructType().add(STRATUM, DataTypes.StringType)
+        .add(CUM_NEED, DataTypes.createArrayType(DataTypes.LongType));
+    Dataset<Row> needTable = units.sparkSession().createDataFrame(needs, needSchema);
+
+    Dataset<Row> known = units.filter(col(PREV).isin(buckets.toArray())).withColumn(BUCKET, col(PREV));
+    WindowSpec order = Window.partitionBy(STRATUM).orderBy(col(HASH), col(UNIT))
+        .rowsBetween(Window.unboundedPreceding(), -1);
+    Dataset<Row> fresh = units.filter(col(PREV).isNull().or(col(PREV).isin(buckets.toArray()).unary_$bang()))
+        .withColumn(START, coalesce(sum(SIZE).over(order), lit(0L)))
+        .join(broadcast(needTable), STRATUM);
+    Column bucket = lit(buckets.get(buckets.size() - 1));
+    for (int b = buckets.size() - 2; b >= 0; b--) {
+      bucket = when(col(START).lt(col(CUM_NEED).getItem(b)), lit(buckets.get(b))).otherwise(bucket);
+    }
+    Dataset<Row> placed = fresh.withColumn(BUCKET, bucket).drop(START, CUM_NEED);
+    return known.unionByName(placed);
+  }
+
+  /**
+   * The cumulative number of new rows each bucket takes: targets are {@code round(n * cumulative fraction)}
+   * (half up, exact decimal arithmetic) minus what old units already hold, never below zero.
+   */
+  static long[] cumulativeNeeds(long n, List<BigDecimal> fractions, long[] old) {
+    long[] cum = new long[fractions.size()];
+    BigDecimal cumFraction = BigDecimal.ZERO;
+    long previousBoundary = 0;
+    long total = 0;
+    for (int b = 0; b < fractions.size(); b++) {
+      cumFraction = cumFraction.add(fractions.get(b));
+      long boundary = b == fractions.size() - 1 ? n
+          : BigDecimal.valueOf(n).multiply(cumFraction).setScale(0, RoundingMode.HALF_UP).longValueExact();
+      long target = boundary - previousBoundary;
+      previousBoundary = boundary;
+      total += Math.max(0, target - old[b]);
+      cum[b] = total;
+    }
+    return cum;
+  }
+
+  private static Result byTime(Dataset<Row> rows, Dataset<Row> links, SplitSettings s, DatasetSchema schema,
+      Previous previous) {
+    String t = schema.eventTimeColumn();
+    Dataset<Row> timed = rows.filter(col(t).isNotNull());
+    Dataset<Row> untimed = rows.filter(col(t).isNull())
+        .withColumn(REASON, lit(MISSING_EVENT_TIME))
+        .withColumn(MESSAGE, concat(lit("Cannot place record "), col(Lineage.RECORD_ID),
+            lit(" in a time-ordered split: its " + t + " is empty. Fix the source's event time, or use "
+                + "features.split.policy = stratified.")));
+
+    Instant validation = s.validationCutoff();
+    Instant test = s.testCutoff();
+    if (!s.hasCutoffs()) {
+      if (previous.validationCutoff() != null || previous.testCutoff() != null) {
+        validation = previous.validationCutoff();
+        test = previous.testCutoff();
+        LOG.info("features: reusing the cut-offs of the previous run: validation {}, test {}", validation, test);
+      } else {
+        Instant[] cut = cutoffsByFraction(timed, t, s);
+        validation = cut[0];
+        test = cut[1];
+      }
+    }
+    Column time = col(t);
+    Column split = lit(SplitSettings.TRAIN);
+    if (validation != null) {
+      split = when(time.geq(ts(validation)), lit(SplitSettings.VALIDATION))
+          .when(time.geq(ts(validation.minus(s.gap()))), lit(SplitSettings.GAP))
+          .otherwise(split);
+    }
+    if (test != null) {
+      split = when(time.geq(ts(test)), lit(SplitSettings.TEST))
+          .when(time.geq(ts(test.minus(s.gap()))), lit(SplitSettings.GAP))
+          .otherwise(split);
+    }
+    Dataset<Row> placed = timed.withColumn(SPLIT, split);
+
+    Dataset<Row> rejectedLinks = rejectedShape(rows);
+    if (!links.isEmpty()) {
+      Dataset<Row> components = ConnectedComponents.of(links, "removed_record_id", "kept_record_id",
+          MAX_COMPONENT_ROUNDS).select(col(ConnectedComponents.NODE).as(Lineage.RECORD_ID),
+          col(ConnectedComponents.COMPONENT).as("_component"));
+      Dataset<Row> withComponent = placed.join(components, JoinColumns.of(Lineage.RECORD_ID), "left");
+      Column real = col(SPLIT).notEqual(SplitSettings.GAP);
+      Dataset<Row> homes = withComponent.filter(col("_component").isNotNull().and(real))
+          .groupBy("_component")
+          .agg(expr("min_by(" + SPLIT + ", struct(" + t + ", " + Lineage.RECORD_ID + "))").as("_home"),
+              expr("min_by(" + Lineage.RECORD_ID + ", struct(" + t + ", " + Lineage.RECORD_ID + "))")
+                  .as("_home_record"));
+      Dataset<Row> judged = withComponent.join(homes, JoinColumns.of("_component"), "left");
+      Column away = col("_home").isNotNull().and(real).and(col(SPLIT).notEqual(col("_home")));
+      rejectedLinks = judged.filter(away)
+          .withColumn(REASON, lit(NEAR_DUPLICATE_ACROSS_SPLITS))
+          .withColumn(MESSAGE, concat(lit("Cannot place record "), col(Lineage.RECORD_ID), lit(" in split "),
+              col(SPLIT), lit(": it is a near duplicate of record "), col("_home_record"), lit(" in split "),
+              col("_home"), lit(", and a time-ordered split cannot keep both in one split. Remove the duplicate "
+                  + "at the source, or set features.split.near-duplicates = fail to stop instead.")))
+          .drop("_component", "_home", "_home_record", SPLIT);
+      placed = judged.filter(away.unary_$bang()).drop("_component", "_home", "_home_record");
+    }
+    Dataset<Row> assigned = placed.withColumn(FOLD, lit(null).cast(DataTypes.IntegerType));
+    Dataset<Row> rejected = untimed.unionByName(rejectedLinks);
+    return new Result(assigned, rejected, validation, test, 0);
+  }
+
+  /**
+   * Cut-offs from fractions: the event time of the row at {@code round(n * cumulative fraction)} in time
+   * order (0-based), for validation and test; null when that split has no share or no rows.
+   */
+  private static Instant[] cutoffsByFraction(Dataset<Row> timed, String t, SplitSettings s) {
+    long n = timed.count();
+    Instant[] out = new Instant[2];
+    BigDecimal cum = s.fractions().get(SplitSettings.TRAIN);
+    String[] names = {SplitSettings.VALIDATION, SplitSettings.TEST};
+    for (int i = 0; i < 2; i++) {
+      if (s.fractions().get(names[i]).signum() > 0) {
+        long index = BigDecimal.valueOf(n).multiply(cum).setScale(0, RoundingMode.HALF_UP).longValueExact();
+        if (index < n) {
+          Row r = timed.select(col(t)).orderBy(col(t)).offset((int) Math.min(index, Integer.MAX_VALUE)).first();
+          out[i] = ((Timestamp) r.get(0)).toInstant();
+        }
+      }
+      cum = cum.add(s.fractions().get(names[i]));
+    }
+    return out;
+  }
+
+  private static Column ts(Instant i) {
+    return lit(Timestamp.from(i));
+  }
+
+  private static Dataset<Row> rejectedShape(Dataset<Row> rows) {
+    return rows.limit(0).withColumn(REASON, lit(null).cast(DataTypes.StringType))
+        .withColumn(MESSAGE, lit(null).cast(DataTypes.StringType));
+  }
+
+  /** Names of split bounds for the manifest: {@code [lower, upper)} of each split under the time policy. */
+  static Map<String, Instant[]> timeBounds(SplitSettings s, Instant validation, Instant test) {
+    Map<String, Instant[]> out = new LinkedHashMap<>();
+    java.time.Duration gap = s.gap();
+    Instant firstCut = validation != null ? validation : test;
+    out.put(SplitSettings.TRAIN, new Instant[] {null, firstCut == null ? null : firstCut.minus(gap)});
+    if (validation != null) {
+      out.put(SplitSettings.VALIDATION, new Instant[] {validation, test == null ? null : test.minus(gap)});
+    }
+    if (test != null) {
+      out.put(SplitSettings.TEST, new Instant[] {test, null});
+    }
+    return out;
+  }
+}
