@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
         RunCommand.class,
         IngestCommand.class,
         CleanCommand.class,
+        FeaturesCommand.class,
         ValidateConfCommand.class,
         SqlCommand.class,
         CommandLine.HelpCommand.class

@@ -10,6 +10,9 @@ import dev.lakepipe.core.TableCatalog;
 import dev.lakepipe.core.config.ConfigProblems;
 import dev.lakepipe.core.config.DatasetSchema;
 import dev.lakepipe.core.config.LakepipeConfig;
+import dev.lakepipe.features.FeaturesJob;
+import dev.lakepipe.features.FeaturesReport;
+import dev.lakepipe.features.FeaturesSettings;
 import dev.lakepipe.ingest.IngestJob;
 import dev.lakepipe.ingest.IngestReport;
 import dev.lakepipe.ingest.IngestSettings;
@@ -26,7 +29,8 @@ final class Stages {
   /** One stage the CLI can run. */
   enum Stage {
     INGEST("ingest"),
-    CLEAN("clean");
+    CLEAN("clean"),
+    FEATURES("features");
 
     final String id;
 
@@ -35,7 +39,7 @@ final class Stages {
     }
   }
 
-  static final List<Stage> ORDER = List.of(Stage.INGEST, Stage.CLEAN);
+  static final List<Stage> ORDER = List.of(Stage.INGEST, Stage.CLEAN, Stage.FEATURES);
 
   private Stages() {}
 
@@ -46,6 +50,7 @@ final class Stages {
   static void check(Config merged, DatasetSchema dataset, ConfigProblems problems) {
     IngestSettings.parse(merged, dataset, problems);
     CleanSettings.parse(merged, dataset, problems);
+    FeaturesSettings.parse(merged, dataset, problems);
   }
 
   static void run(Stage stage, SparkSession spark, LakepipeConfig config, RunContext run, PrintWriter out) {
@@ -58,6 +63,11 @@ final class Stages {
       case CLEAN -> {
         CleanReport report = CleanJob.run(spark, config, run);
         out.println("clean (run " + run.runId() + "): rows in = kept + duplicates removed + quarantined");
+        out.print(report.table());
+      }
+      case FEATURES -> {
+        FeaturesReport report = FeaturesJob.run(spark, config, run);
+        out.println("features (run " + run.runId() + "): rows in = placed in splits + quarantined");
         out.print(report.table());
       }
       default -> throw new IllegalStateException("unknown stage " + stage);

@@ -6,8 +6,6 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.format_number;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.struct;
-import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.when;
 
 import dev.lakepipe.core.JoinColumns;
@@ -156,31 +154,16 @@ final class Deduplication {
       double minAgreement, RunContext run) {
     String id = Lineage.RECORD_ID;
     Dataset<Row> joined = conflicted.join(rows, JoinColumns.of(id));
-    Column[] all = Arrays.stream(rows.columns()).map(c -> col(c)).toArray(Column[]::new);
     Column where = concat(lit(" ("), col(Lineage.SOURCE_FILE),
         coalesce(concat(lit(" line "), col(Lineage.SOURCE_ROW).cast("string")), lit("")), lit(")"));
-    return joined.select(
-        QuarantineTable.quarantineId(lit(CleanJob.STAGE), col(Lineage.SOURCE), col(Lineage.SOURCE_FILE),
-            coalesce(col(Lineage.SOURCE_ROW).cast("string"), col(id)), lit(LABEL_CONFLICT))
-            .as(QuarantineTable.QUARANTINE_ID),
-        lit(CleanJob.STAGE).as("stage"),
-        col(Lineage.SOURCE),
-        col(Lineage.SOURCE_FILE),
-        col(Lineage.SOURCE_ROW),
-        col(id),
-        lit(LABEL_CONFLICT).as("reason_code"),
-        lit("label-conflicts").as("rule_id"),
-        lit(schema.labelColumn()).as("column_name"),
-        concat(lit("Cannot accept record "), col(id), lit(" from "), col(Lineage.SOURCE), where,
-            lit(": its duplicate cluster (kept record "), col(DuplicateClusters.KEPT_ID), lit(", "),
-            col(DuplicateClusters.CLUSTER_SIZE).cast("string"), lit(" rows) has labels "),
-            col(DuplicateClusters.LABEL_COUNTS), lit("; agreement "),
-            format_number(col(DuplicateClusters.AGREEMENT), 2),
-            lit(" is below clean.label-conflicts.min-agreement " + minAgreement
-                + ". Fix the labels at the source, or lower the threshold.")).as("message"),
-        col(schema.labelColumn()).as("raw_value"),
-        to_json(struct(all)).as("raw_record"),
-        lit(run.runId()).as(Lineage.RUN_ID),
-        lit(Timestamp.from(run.startedAt())).as("quarantined_at"));
+    Column message = concat(lit("Cannot accept record "), col(id), lit(" from "), col(Lineage.SOURCE), where,
+        lit(": its duplicate cluster (kept record "), col(DuplicateClusters.KEPT_ID), lit(", "),
+        col(DuplicateClusters.CLUSTER_SIZE).cast("string"), lit(" rows) has labels "),
+        col(DuplicateClusters.LABEL_COUNTS), lit("; agreement "),
+        format_number(col(DuplicateClusters.AGREEMENT), 2),
+        lit(" is below clean.label-conflicts.min-agreement " + minAgreement
+            + ". Fix the labels at the source, or lower the threshold."));
+    return QuarantineTable.ofRecords(joined, List.of(rows.columns()), CleanJob.STAGE, run, lit(LABEL_CONFLICT),
+        lit("label-conflicts"), lit(schema.labelColumn()), message, col(schema.labelColumn()));
   }
 }

@@ -1,6 +1,7 @@
 package dev.lakepipe.core;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 
 import java.util.List;
 import org.apache.spark.sql.Column;
@@ -41,6 +42,33 @@ public final class QuarantineTable {
   /** The quarantine key: one row per stage, source, file, row and reason. */
   public static Column quarantineId(Column stage, Column source, Column file, Column row, Column reason) {
     return Lineage.stableHash(stage, source, file, row, reason);
+  }
+
+  /**
+   * Quarantine rows for records that already carry lineage (bronze or silver rows, possibly with helper
+   * columns): keyed by stage, source, file, row (the record id when there is no row number) and reason, with
+   * the {@code recordColumns} of the record as JSON in {@code raw_record}.
+   */
+  public static Dataset<Row> ofRecords(Dataset<Row> rows, List<String> recordColumns, String stage, RunContext run,
+      Column reasonCode, Column ruleId, Column columnName, Column message, Column rawValue) {
+    Column row = org.apache.spark.sql.functions.coalesce(col(Lineage.SOURCE_ROW).cast("string"),
+        col(Lineage.RECORD_ID));
+    Column[] record = recordColumns.stream().map(c -> col(c)).toArray(Column[]::new);
+    return rows.select(
+        quarantineId(lit(stage), col(Lineage.SOURCE), col(Lineage.SOURCE_FILE), row, reasonCode).as(QUARANTINE_ID),
+        lit(stage).as("stage"),
+        col(Lineage.SOURCE),
+        col(Lineage.SOURCE_FILE),
+        col(Lineage.SOURCE_ROW),
+        col(Lineage.RECORD_ID),
+        reasonCode.as("reason_code"),
+        ruleId.cast("string").as("rule_id"),
+        columnName.cast("string").as("column_name"),
+        message.as("message"),
+        rawValue.cast("string").as("raw_value"),
+        org.apache.spark.sql.functions.to_json(org.apache.spark.sql.functions.struct(record)).as("raw_record"),
+        lit(run.runId()).as(Lineage.RUN_ID),
+        lit(java.sql.Timestamp.from(run.startedAt())).as("quarantined_at"));
   }
 
   /** Inserts the rows not yet quarantined; returns how many were new. Columns are matched by name. */

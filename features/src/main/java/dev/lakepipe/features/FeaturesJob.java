@@ -1,0 +1,222 @@
+package dev.lakepipe.features;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+
+import dev.lakepipe.core.Lineage;
+import dev.lakepipe.core.LakepipeErrors;
+import dev.lakepipe.core.QuarantineTable;
+import dev.lakepipe.core.RunContext;
+import dev.lakepipe.core.SparkSessionFactory;
+import dev.lakepipe.core.TableCatalog;
+import dev.lakepipe.core.TableRef;
+import dev.lakepipe.core.config.DatasetSchema;
+import dev.lakepipe.core.config.LakepipeConfig;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code lakepipe features}: {@code silver.records} to {@code gold.dataset}.
+ *
+ * <ol>
+ *   <li>Split ({@link Splitter}): every silver row gets a split (and fold), near-duplicate clusters from
+ *       {@code ops.duplicates} and groups kept whole; rows that cannot be placed go to quarantine.</li>
+ *   <li>Check ({@link LeakageChecks}); any failure writes the manifest with the results and stops the stage
+ *       before the dataset changes.</li>
+ *   <li>Fit the feature pipeline on train rows only ({@link FeaturePipeline}), save it under
+ *       {@code features.artifacts/<run_id>}, augment train when configured ({@link Augmentation}), transform
+ *       every row.</li>
+ *   <li>Write the Parquet export ({@link SplitExport}), {@code ops.split_manifest}, the quarantine, and last
+ *       {@code gold.dataset} (replaced whole: it is also the memory that keeps old rows in their splits).</li>
+ * </ol>
+ * Conservation: silver rows = accepted rows (one per record in gold, augmented rows aside) + quarantined.
+ */
+public final class FeaturesJob {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FeaturesJob.class);
+  public static final String STAGE = "features";
+
+  /** The columns of the Parquet export, when present. */
+  static final List<String> EXPORT_COLUMNS = List.of(Lineage.RECORD_ID, Splitter.SPLIT, Splitter.FOLD,
+      "label_index", "weight", Augmentation.AUGMENTED, "features", "text_ids");
+
+  private FeaturesJob() {}
+
+  public static FeaturesReport run(SparkSession spark, LakepipeConfig config, RunContext run) {
+    FeaturesSettings settings = FeaturesSettings.parse(config);
+    return SparkSessionFactory.withJobGroup(spark, "FEATURES", "lakepipe features run " + run.runId(),
+        () -> execute(spark, config, settings, run));
+  }
+
+  private static FeaturesReport execute(SparkSession spark, LakepipeConfig config, FeaturesSettings s,
+      RunContext run) {
+    DatasetSchema schema = config.dataset();
+    TableCatalog catalog = new TableCatalog(spark, config.tables());
+    catalog.registerAll();
+    TableRef silverRef = catalog.table("silver-records");
+    TableRef goldRef = catalog.table("gold-dataset");
+    TableRef manifestRef = catalog.table("split-manifest");
+    List<Dataset<Row>> cached = new ArrayList<>();
+    try {
+      Dataset<Row> silver = cache(cached, catalog.read(silverRef, "clean"));
+      long in = silver.count();
+      Dataset<Row> links = cache(cached, nearDuplicateLinks(catalog, silver));
+      long linkCount = links.count();
+      Splitter.Previous previous = previous(catalog, goldRef, manifestRef, s);
+
+      Splitter.Result split = Splitter.assign(silver, links, s.split(), schema, s.seed(), previous);
+      Dataset<Row> assigned = cache(cached, split.assigned());
+      Dataset<Row> rejected = cache(cached, split.rejected());
+      long accepted = assigned.count();
+      long rejectedCount = rejected.count();
+      if (in != accepted + rejectedCount) {
+        throw LakepipeErrors.conservationBroken(STAGE, in + " silver rows, but " + accepted + " placed in splits + "
+            + rejectedCount + " quarantined");
+      }
+
+      List<LeakageChecks.Check> checks = LeakageChecks.run(assigned, links, s.split(), schema);
+      List<LeakageChecks.Check> failed = checks.stream().filter(c -> !c.passed()).toList();
+      if (!failed.isEmpty()) {
+        catalog.replaceRun(manifestRef, SplitManifest.build(Augmentation.markOriginal(assigned), s.split(), schema,
+            s.seed(), split.validationCutoff(), split.testCutoff(), checks, SplitManifest.Artefacts.NONE, run),
+            run.runId());
+        throw LakepipeErrors.jobFailed("write the splits of run " + run.runId(), failed.size()
+            + " leakage check(s) failed: " + failed.stream().map(c -> c.name() + ": " + c.detail())
+            .collect(Collectors.joining("; ")) + ". Nothing was written but the manifest ("
+            + manifestRef.name() + ", run_id " + run.runId() + ").", null);
+      }
+
+      Dataset<Row> train = cache(cached, assigned.filter(col(Splitter.SPLIT).equalTo(SplitSettings.TRAIN)));
+      FittedFeatures fitted = FeaturePipeline.fit(train, s.features(), schema);
+      Dataset<Row> rows = Augmentation.markOriginal(assigned);
+      if (s.augment().enabled()) {
+        rows = rows.unionByName(Augmentation.apply(train, s.augment(), schema, s.seed()));
+      }
+      Dataset<Row> gold = cache(cached, fitted.withWeights(fitted.indexLabels(fitted.transform(rows)))
+          .withColumn(Lineage.RUN_ID, lit(run.runId())));
+      long goldRows = gold.count();
+      long augmented = gold.filter(col(Augmentation.AUGMENTED)).count();
+      if (goldRows - augmented != accepted) {
+        throw LakepipeErrors.conservationBroken(STAGE, accepted + " rows placed in splits, but gold has "
+            + (goldRows - augmented) + " original rows");
+      }
+
+      String pipelinePath = s.artifactsPath() + "/" + run.runId();
+      fitted.save(pipelinePath);
+      List<String> present = List.of(gold.columns());
+      Column[] exported = EXPORT_COLUMNS.stream().filter(present::contains).map(c -> col(c)).toArray(Column[]::new);
+      SplitExport.Result export = SplitExport.write(
+          gold.filter(col(Splitter.SPLIT).notEqual(SplitSettings.GAP)).select(exported), Splitter.SPLIT, s.export(),
+          s.seed(), run.runId());
+      catalog.replaceRun(manifestRef, SplitManifest.build(gold, s.split(), schema, s.seed(),
+          split.validationCutoff(), split.testCutoff(), checks,
+          new SplitManifest.Artefacts(pipelinePath, s.export().path()), run), run.runId());
+      QuarantineTable.write(catalog, quarantineRows(rejected, silver.schema(), schema, run));
+      catalog.overwrite(goldRef, gold);
+
+      Map<String, Map<String, Long>> perSplit = new TreeMap<>();
+      for (Row r : gold.groupBy(Splitter.SPLIT, schema.labelColumn()).count().collectAsList()) {
+        perSplit.computeIfAbsent(r.getString(0), k -> new TreeMap<>()).put(r.getString(1), r.getLong(2));
+      }
+      FeaturesReport report = new FeaturesReport(run.runId(), in, accepted, rejectedCount, augmented, linkCount,
+          s.split().policy().name().toLowerCase(java.util.Locale.ROOT), perSplit, fitted.labels(),
+          fitted.featureSize(), pipelinePath, s.export().path(), previous.assignment() != null
+          || previous.validationCutoff() != null || previous.testCutoff() != null);
+      LOG.info("features: {} in, {} placed, {} quarantined, {} augmented; splits {}", in, accepted, rejectedCount,
+          augmented, perSplit);
+      return report;
+    } finally {
+      cached.forEach(Dataset::unpersist);
+    }
+  }
+
+  /**
+   * Near-duplicate pairs of the clean run(s) that wrote silver whose both records are still in silver (clean
+   * removes duplicates, but a conf may keep them, and a user may load silver another way).
+   */
+  static Dataset<Row> nearDuplicateLinks(TableCatalog catalog, Dataset<Row> silver) {
+    SparkSession spark = silver.sparkSession();
+    StructType shape = new StructType().add("removed_record_id", "string").add("kept_record_id", "string");
+    TableRef dupRef = catalog.table("duplicates");
+    if (!catalog.exists(dupRef)) {
+      return spark.createDataFrame(List.of(), shape);
+    }
+    Object[] runs = silver.select(Lineage.RUN_ID).distinct().collectAsList().stream().map(r -> r.get(0)).toArray();
+    Dataset<Row> ids = silver.select(Lineage.RECORD_ID);
+    return catalog.read(dupRef, "clean")
+        .filter(col(Lineage.RUN_ID).isin(runs))
+        .select("removed_record_id", "kept_record_id")
+        .join(ids.withColumnRenamed(Lineage.RECORD_ID, "removed_record_id"), "removed_record_id")
+        .join(ids.withColumnRenamed(Lineage.RECORD_ID, "kept_record_id"), "kept_record_id")
+        .select("removed_record_id", "kept_record_id")
+        .distinct();
+  }
+
+  /**
+   * The previous run's assignment and cut-offs, when {@code gold.dataset} was written by a run whose split
+   * conf and seed (the manifest's fingerprint) equal this run's; otherwise none, and splits are assigned afresh.
+   */
+  static Splitter.Previous previous(TableCatalog catalog, TableRef goldRef, TableRef manifestRef,
+      FeaturesSettings s) {
+    if (!catalog.exists(goldRef) || !catalog.exists(manifestRef)) {
+      return Splitter.Previous.NONE;
+    }
+    Dataset<Row> gold = catalog.read(goldRef, STAGE);
+    List<Row> runs = gold.select(Lineage.RUN_ID).distinct().collectAsList();
+    if (runs.size() != 1) {
+      return Splitter.Previous.NONE;
+    }
+    String previousRun = runs.get(0).getString(0);
+    List<Row> manifest = catalog.read(manifestRef, STAGE)
+        .filter(col(Lineage.RUN_ID).equalTo(previousRun))
+        .select("split", "config_fingerprint", "lower_bound").collectAsList();
+    String fingerprint = s.split().fingerprint(s.seed());
+    if (manifest.isEmpty() || !manifest.get(0).getString(1).equals(fingerprint)) {
+      LOG.info("features: the split conf or seed differs from run {}; splits are assigned afresh", previousRun);
+      return Splitter.Previous.NONE;
+    }
+    Map<String, Instant> lower = new LinkedHashMap<>();
+    manifest.forEach(r -> lower.put(r.getString(0), r.isNullAt(2) ? null : r.getTimestamp(2).toInstant()));
+    Dataset<Row> assignment = gold
+        .filter(col(Augmentation.AUGMENTED).equalTo(false)
+            .and(col(Splitter.SPLIT).isin(SplitSettings.SPLITS.toArray())))
+        .select(Lineage.RECORD_ID, Splitter.SPLIT, Splitter.FOLD)
+        .localCheckpoint(true);
+    LOG.info("features: reusing the split assignment of run {} for the rows it placed", previousRun);
+    boolean frozenCutoffs = s.split().policy() == SplitSettings.Policy.TIME && !s.split().hasCutoffs();
+    return new Splitter.Previous(assignment,
+        frozenCutoffs ? lower.get(SplitSettings.VALIDATION) : null,
+        frozenCutoffs ? lower.get(SplitSettings.TEST) : null);
+  }
+
+  private static Dataset<Row> quarantineRows(Dataset<Row> rejected, StructType silver, DatasetSchema schema,
+      RunContext run) {
+    Column missingTime = col(Splitter.REASON).equalTo(Splitter.MISSING_EVENT_TIME);
+    String t = schema.eventTimeColumn();
+    return QuarantineTable.ofRecords(rejected, List.of(silver.fieldNames()), STAGE, run, col(Splitter.REASON),
+        when(missingTime, lit("features.split.policy")).otherwise(lit("features.split.near-duplicates")),
+        when(missingTime, lit(t)).otherwise(lit(schema.textColumn())),
+        col(Splitter.MESSAGE),
+        when(missingTime, lit(null).cast("string")).otherwise(col(Lineage.RECORD_ID)));
+  }
+
+  private static Dataset<Row> cache(List<Dataset<Row>> cached, Dataset<Row> df) {
+    Dataset<Row> c = df.persist(StorageLevel.MEMORY_AND_DISK());
+    cached.add(c);
+    return c;
+  }
+}

@@ -1,0 +1,52 @@
+package dev.lakepipe.features;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueType;
+import dev.lakepipe.core.config.ConfigProblems;
+import dev.lakepipe.core.config.DatasetSchema;
+import dev.lakepipe.core.config.LakepipeConfig;
+import java.util.Set;
+
+/**
+ * Settings of the features stage, from {@code features}: the seed every random choice derives from, the split
+ * ({@link SplitSettings}), the feature pipeline ({@link FeatureSettings}), augmentation of train
+ * ({@link AugmentSettings}), the Parquet export ({@link ExportSettings}) and where fitted pipelines are saved
+ * ({@code artifacts}, one folder per run). Every key is optional.
+ */
+public record FeaturesSettings(long seed, SplitSettings split, FeatureSettings features, AugmentSettings augment,
+    ExportSettings export, String artifactsPath) {
+
+  static final long DEFAULT_SEED = 42;
+  private static final Set<String> KEYS = Set.of("seed", "split", "text", "numeric", "categorical", "event-time",
+      "class-weights", "augment", "export", "artifacts");
+
+  public static FeaturesSettings parse(LakepipeConfig config) {
+    return config.parseStage(FeaturesSettings::parse);
+  }
+
+  public static FeaturesSettings parse(Config root, DatasetSchema schema, ConfigProblems problems) {
+    Config f = root.hasPath("features") && root.getValue("features").valueType() == ConfigValueType.OBJECT
+        ? root.getConfig("features") : ConfigFactory.empty();
+    problems.rejectUnknownKeys(f, "features", KEYS);
+    long seed = DEFAULT_SEED;
+    if (f.hasPath("seed")) {
+      try {
+        seed = f.getLong("seed");
+      } catch (ConfigException.WrongType e) {
+        problems.add("Key features.seed must be a whole number, got '%s'.", f.getValue("seed").unwrapped());
+      }
+    }
+    String warehouse = root.hasPath("tables.warehouse") ? root.getString("tables.warehouse") : "lakehouse";
+    String artifacts = problems.optString(f, "features", "artifacts").orElse(warehouse + "/_artifacts/features");
+    SplitSettings split = SplitSettings.parse(f, schema, problems);
+    ExportSettings export = ExportSettings.parse(f, warehouse, problems);
+    if (schema == null) {
+      return null;
+    }
+    FeatureSettings features = FeatureSettings.parse(f, schema, problems);
+    AugmentSettings augment = AugmentSettings.parse(f, schema, problems);
+    return new FeaturesSettings(seed, split, features, augment, export, artifacts);
+  }
+}
