@@ -61,8 +61,8 @@ import org.slf4j.LoggerFactory;
  *       are not a class and are not oversampled.</li>
  * </ul>
  *
- * <p>Every new row keeps the columns of its original (lineage included; {@code augmented_from} names the
- * original) and gets {@code _record_id = sha256(original _record_id, kind, copy index)} ({@link
+ * <p>Every new row keeps the columns of its original (lineage, {@code run_id} and {@code _flags} included;
+ * {@code augmented_from} names the original) and gets {@code _record_id = sha256(original _record_id, kind, copy index)} ({@link
  * Lineage#stableHash}), so re-runs give the same ids and ids never collide across copies or kinds. All randomness
  * comes from a {@link SplittableRandom} seeded by {@code xxhash64(seed, _record_id, copy index)}, so the output
  * does not depend on partitioning, order or run. Assumes {@code _record_id} is unique, as ingest guarantees.
@@ -172,7 +172,8 @@ public final class Augmentation {
   /** Labelled rows per class; one row per class reaches the driver. */
   private static Map<String, Long> classCounts(Dataset<Row> train, String label) {
     Map<String, Long> counts = new TreeMap<>();
-    for (Row r : train.filter(col(label).isNotNull()).groupBy(col(label)).count().collectAsList()) {
+    Column l = col(label).cast(DataTypes.StringType);
+    for (Row r : train.filter(l.isNotNull()).groupBy(l).count().collectAsList()) {
       counts.put(r.getString(0), r.getLong(1));
     }
     return counts;
