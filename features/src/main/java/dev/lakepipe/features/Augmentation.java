@@ -62,9 +62,9 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Every new row keeps the columns of its original (lineage, {@code run_id} and {@code _flags} included;
- * {@code augmented_from} names the original) and gets {@code _record_id = sha256(original _record_id, kind, copy index)} ({@link
- * Lineage#stableHash}), so re-runs give the same ids and ids never collide across copies or kinds. All randomness
- * comes from a {@link SplittableRandom} seeded by {@code xxhash64(seed, _record_id, copy index)}, so the output
+ * {@code augmented_from} names the original) and gets {@code _record_id = sha256(original _record_id, kind,
+ * copy index)} ({@link Lineage#stableHash}), so re-runs give the same ids and ids never collide across copies or
+ * kinds. All randomness comes from a {@link SplittableRandom} seeded by {@code xxhash64(seed, _record_id, copy index)}, so the output
  * does not depend on partitioning, order or run. Assumes {@code _record_id} is unique, as ingest guarantees.
  *
  * <p>Cost: text copies are a narrow map (no shuffle) producing {@code copies} rows per selected row. Class counts
@@ -77,8 +77,10 @@ public final class Augmentation {
 
   /** True on new rows, false on originals ({@link #markOriginal}). */
   public static final String AUGMENTED = "augmented";
-  /** How the row was made: {@code text:synonym,delete,swap} (the operations that changed it),
-   * {@code text:unchanged} or {@code oversample}; null on originals. */
+  /**
+   * How the row was made: {@code text:synonym,delete,swap} (the operations that changed it),
+   * {@code text:unchanged} or {@code oversample}; null on originals.
+   */
   public static final String AUGMENTATION = "augmentation";
   /** The original's {@code _record_id}; null on originals. */
   public static final String AUGMENTED_FROM = "augmented_from";
@@ -106,7 +108,8 @@ public final class Augmentation {
    * The new rows for {@code train} (never the originals): its columns plus {@code augmented},
    * {@code augmentation} and {@code augmented_from}, ready to union with {@link #markOriginal}{@code (train)}.
    * Empty when {@code s} is not {@link AugmentSettings#enabled()}. Reads the synonyms file, if any, on the
-   * driver; runs one aggregation job for the class counts when enabled.
+   * driver; runs one aggregation job for the class counts when enabled. {@code train} is read again by each kind
+   * of copies, so persist it first if it is expensive to compute.
    */
   public static Dataset<Row> apply(Dataset<Row> train, AugmentSettings s, DatasetSchema schema, long seed) {
     List<String> present = Arrays.asList(train.columns());

@@ -103,7 +103,7 @@ public final class SplitExport {
   }
 
   /** The order rows take within a split: {@code xxhash64(seed, _record_id)}, then {@code _record_id}. */
-  public static Column[] order(long seed) {
+  static Column[] order(long seed) {
     return new Column[] {xxhash64(lit(seed), col(Lineage.RECORD_ID)), col(Lineage.RECORD_ID)};
   }
 
@@ -123,6 +123,9 @@ public final class SplitExport {
     SparkSession spark = rows.sparkSession();
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     Column split = col(splitColumn).cast(DataTypes.StringType);
+    Path target = qualified(conf, s.path());
+    FileSystem fs = fileSystem(conf, target);
+    checkReplaceable(fs, target);
 
     // Rows per split: one row per split reaches the driver.
     Map<String, Long> counts = new TreeMap<>();
@@ -154,9 +157,6 @@ public final class SplitExport {
       fileStarts[i + 1] = (int) (fileStarts[i] + files);
     }
 
-    Path target = qualified(conf, s.path());
-    FileSystem fs = fileSystem(conf, target);
-    checkReplaceable(fs, target);
     Path staging = new Path(target.getParent(), "_" + target.getName() + ".staging");
     Path sparkOut = new Path(staging, "_spark");
     try {
