@@ -140,11 +140,20 @@ public final class FittedFeatures {
   }
 
   /**
-   * What was learned, for the run's manifest, in a stable order: {@code rows}, {@code labels},
-   * {@code label.<l>.rows}, {@code class-weight.<l>}, {@code text.*} ({@code text.vocabulary}: hashed slots
-   * used by train terms, or vocabulary tokens), {@code numeric.<c>.fill|missing|mean|std} (mean and std are
-   * the scaler's, in original units after imputation), {@code categorical.<c>.categories|values},
-   * {@code event-time.parts}, {@code vector.size} and {@code vector.layout} (slot ranges by segment).
+   * What was learned, for the run's manifest, as strings in a stable order:
+   * <ul>
+   *   <li>{@code rows} (train rows), {@code labels}, {@code label.<l>.rows}, {@code class-weight.<l>};</li>
+   *   <li>{@code text.columns}, {@code text.representation}, {@code text.tokenizer}, {@code text.ngram-size};
+   *       tfidf: {@code text.train-documents}, {@code text.vocabulary} (hashed slots that train terms use, at
+   *       least min-doc-freq), {@code text.num-features}; sequence: {@code text.vocabulary} (tokens kept),
+   *       {@code text.top-tokens} (the first 20), {@code text.max-length};</li>
+   *   <li>{@code numeric.<c>.impute}, {@code .fill} (the value imputed), {@code .missing} (train rows
+   *       missing it) and, when standardized, {@code .mean} and {@code .std}: the scaler's, in original units
+   *       after imputation;</li>
+   *   <li>{@code categorical.<c>.categories} (how many), {@code categorical.<c>.values} (the first 20, in slot
+   *       order);</li>
+   *   <li>{@code event-time.parts}, {@code vector.size} and {@code vector.layout} (slot ranges by segment).</li>
+   * </ul>
    */
   public Map<String, String> statistics() {
     return Collections.unmodifiableMap(new LinkedHashMap<>(metadata.statistics()));
@@ -228,14 +237,19 @@ public final class FittedFeatures {
         .limit(LABELS_IN_ERRORS + 1)
         .collectAsList();
     if (!unknown.isEmpty()) {
-      String listed = unknown.stream().limit(LABELS_IN_ERRORS)
+      List<String> listed = unknown.stream().limit(LABELS_IN_ERRORS)
           .map(r -> (r.isNullAt(0) ? "a missing label" : "label '" + r.getString(0) + "'") + " (" + r.getLong(1)
               + (r.getLong(1) == 1 ? " row)" : " rows)"))
-          .collect(Collectors.joining(", "));
+          .collect(Collectors.toList());
+      if (unknown.size() > LABELS_IN_ERRORS) {
+        listed.add("more");
+      }
+      String joined = listed.size() == 1 ? listed.get(0)
+          : String.join(", ", listed.subList(0, listed.size() - 1)) + " and " + listed.get(listed.size() - 1);
       throw LakepipeErrors.jobFailed(action, String.format(Locale.ROOT,
-          "%s%s not among the train labels (%s). Drop or relabel those rows first; the train split must "
-              + "hold every label the model is evaluated on.",
-          listed, unknown.size() > LABELS_IN_ERRORS ? " and more" : "", String.join(", ", labels())), null);
+          "%s %s not in the train rows, whose labels are %s. Drop or relabel those rows first; the train split "
+              + "must hold every label the model is evaluated on.",
+          joined, listed.size() == 1 ? "was" : "were", String.join(", ", labels())), null);
     }
   }
 

@@ -484,11 +484,12 @@ class FeaturePipelineTest extends SparkTestBase {
         when(col("id").equalTo("s1"), lit(null)).otherwise(lit("eggs")));
 
     assertThatThrownBy(() -> fitted.indexLabels(rows))
-        .hasMessage("Cannot index labels: label 'eggs' (2 rows), a missing label (1 row) not among the train "
-            + "labels (ham, spam). Drop or relabel those rows first; the train split must hold every label the "
-            + "model is evaluated on.");
-    assertThatThrownBy(() -> fitted.withWeights(rows))
-        .hasMessageStartingWith("Cannot weigh rows: label 'eggs' (2 rows), a missing label (1 row)");
+        .hasMessage("Cannot index labels: label 'eggs' (2 rows) and a missing label (1 row) were not in the "
+            + "train rows, whose labels are ham, spam. Drop or relabel those rows first; the train split must hold "
+            + "every label the model is evaluated on.");
+    assertThatThrownBy(() -> fitted.withWeights(rows.where(col("id").notEqual("s1"))))
+        .hasMessageStartingWith("Cannot weigh rows: label 'eggs' (2 rows) was not in the train rows, whose labels "
+            + "are ham, spam.");
   }
 
   @Test
@@ -504,6 +505,11 @@ class FeaturePipelineTest extends SparkTestBase {
         .hasMessage("Cannot fit features: numeric column 'size_bytes' has no value in any of the 8 train rows, "
             + "so there is nothing to fill missing values with. Remove it from features.numeric.columns or fix "
             + "the data.");
+    DatasetSchema noEventTime = new DatasetSchema("t", "id", List.of("text", "subject"), "label", null,
+        List.of("size_bytes"), List.of("sender", "content_type"), List.of("id", "text", "label"));
+    assertThatThrownBy(() -> FeaturePipeline.fit(train(), fitted.settings(), noEventTime))
+        .hasMessage("Cannot fit features: event-time parts [hour, day-of-week, day-of-month, month, year] need an "
+            + "event-time column, and dataset t has none");
   }
 
   // ---- save and load -------------------------------------------------------------------------------------
