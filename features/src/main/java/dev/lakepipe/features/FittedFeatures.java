@@ -60,7 +60,16 @@ public final class FittedFeatures {
   /** Everything besides the Spark pipeline; the JSON of {@code metadata.json}. */
   record Metadata(int format, FeatureSettings settings, String labelColumn, String eventTimeColumn,
       List<String> labels, Map<String, Long> labelCounts, Map<String, Double> classWeights, int featureSize,
-      Map<String, String> statistics) {}
+      Map<String, String> statistics) {
+
+    Metadata {
+      // Read-only copies in their order; nulls pass so load can report an incomplete file.
+      labels = labels == null ? null : List.copyOf(labels);
+      labelCounts = labelCounts == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(labelCounts));
+      classWeights = classWeights == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(classWeights));
+      statistics = statistics == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(statistics));
+    }
+  }
 
   private final PipelineModel model;
   private final Metadata metadata;
@@ -126,7 +135,7 @@ public final class FittedFeatures {
 
   /** Label to weight, alphabetically by label ({@link ClassWeights}). */
   public Map<String, Double> classWeights() {
-    return Collections.unmodifiableMap(new LinkedHashMap<>(metadata.classWeights()));
+    return metadata.classWeights();
   }
 
   /** The length of every {@code features} vector. */
@@ -156,7 +165,7 @@ public final class FittedFeatures {
    * </ul>
    */
   public Map<String, String> statistics() {
-    return Collections.unmodifiableMap(new LinkedHashMap<>(metadata.statistics()));
+    return metadata.statistics();
   }
 
   /** Writes the pipeline and {@code metadata.json} under {@code path} (any Hadoop path), replacing them. */
