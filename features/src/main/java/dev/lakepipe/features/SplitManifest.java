@@ -123,8 +123,8 @@ public final class SplitManifest {
       out.add(RowFactory.create(run.runId(), name,
           r == null ? 0L : r.getLong(1),
           r == null ? 0L : r.getLong(2),
-          scala(classes.getOrDefault(name, Map.of())),
-          scala(folds.getOrDefault(name, Map.of())),
+          copy(classes.getOrDefault(name, Map.of())),
+          copy(folds.getOrDefault(name, Map.of())),
           r == null ? null : r.get(3),
           r == null ? null : r.get(4),
           b[0] == null ? null : Timestamp.from(b[0]),
@@ -135,7 +135,7 @@ public final class SplitManifest {
           seed,
           fraction == null ? null : fraction.doubleValue(),
           fingerprint,
-          scala.jdk.javaapi.CollectionConverters.asScala(checkRows).toSeq(),
+          checkRows,
           passed,
           artefacts.pipelinePath(),
           artefacts.exportPath(),
@@ -144,7 +144,7 @@ public final class SplitManifest {
     return spark.createDataFrame(out, SCHEMA);
   }
 
-  private static <K, V> scala.collection.Map<K, V> scala(Map<K, V> m) {
-    return scala.jdk.javaapi.CollectionConverters.asScala(new LinkedHashMap<>(m));
+  private static <K, V> Map<K, V> copy(Map<K, V> m) {
+    return new LinkedHashMap<>(m);
   }
 }
