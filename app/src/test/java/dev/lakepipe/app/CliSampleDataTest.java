@@ -39,6 +39,9 @@ class CliSampleDataTest extends SparkTestBase {
   /** The clean report's row: in, kept, exact, near, quarantined, label conflicts. */
   private static final Pattern CLEAN_ROW =
       Pattern.compile("(?m)^clean\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s*$");
+  /** The features report's row: in, placed, quarantined, augmented. */
+  private static final Pattern FEATURES_ROW =
+      Pattern.compile("(?m)^features\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s*$");
   private static final Pattern REPORT_ROW =
       Pattern.compile("^(\\S+)\\s+(\\S+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s*$");
 
@@ -178,6 +181,8 @@ class CliSampleDataTest extends SparkTestBase {
         + "WHERE table_name = 'silver.records' AND source = '*' AND column_name = '*'", "--format", "tsv"));
     assertThat(dq.out().lines().skip(1).findFirst()).contains("1\t" + kept);
 
+    checkFeatures(run.out(), kept);
+
     Result again = cli(withConf("ingest"));
     assertThat(again.code()).as(again.out() + again.err()).isZero();
     Map<String, long[]> second = reportRows(again.out());
@@ -190,6 +195,65 @@ class CliSampleDataTest extends SparkTestBase {
     assertThat(latestVersion(bronzePath)).isEqualTo(bronzeVersion);
     assertThat(spark.read().format("delta").load(quarantinePath).count()).isEqualTo(quarantineRows);
     assertThat(latestVersion(quarantinePath)).isEqualTo(quarantineVersion);
+  }
+
+  /**
+   * Features on the sample (conf/application.conf: stratified 0.8 / 0.1 / 0.1, 5 folds): every silver row is
+   * placed, each label's split counts are round(n * 0.8) and round(n * 0.9) cuts of its silver count, every
+   * check passed, the export holds the manifest's rows, and the saved pipeline turns new rows into gold's
+   * vectors.
+   */
+  private void checkFeatures(String out, long silverRows) {
+    Matcher m = FEATURES_ROW.matcher(out);
+    assertThat(m.find()).as(out).isTrue();
+    assertThat(List.of(m.group(1), m.group(2), m.group(3), m.group(4)))
+        .containsExactly(String.valueOf(silverRows), String.valueOf(silverRows), "0", "0");
+    String gold = warehouse.resolve("gold/dataset").toString();
+    org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> g = spark.read().format("delta").load(gold);
+    assertThat(g.count()).isEqualTo(silverRows);
+    Map<String, Long> silverLabels = new TreeMap<>();
+    spark.read().format("delta").load(warehouse.resolve("silver/records").toString()).groupBy("label").count()
+        .collectAsList().forEach(r -> silverLabels.put(r.getString(0), r.getLong(1)));
+    Map<String, Long> expected = new TreeMap<>();
+    silverLabels.forEach((label, n) -> {
+      long train = Math.round(n * 0.8);
+      long validation = Math.round(n * 0.9) - train;
+      expected.put(label + "/train", train);
+      expected.put(label + "/validation", validation);
+      expected.put(label + "/test", n - train - validation);
+    });
+    Map<String, Long> actual = new TreeMap<>();
+    g.groupBy("label", "split").count().collectAsList()
+        .forEach(r -> actual.put(r.getString(0) + "/" + r.getString(1), r.getLong(2)));
+    assertThat(actual).isEqualTo(expected);
+    assertThat(g.filter("split <> 'test' AND fold IS NULL").count()).isZero();
+
+    Result manifest = cli(withConf("sql", "SELECT split, rows, checks_passed, pipeline_path FROM "
+        + "ops.split_manifest ORDER BY split", "--format", "tsv"));
+    List<String[]> rows = manifest.out().lines().skip(1).map(l -> l.split("\t")).toList();
+    assertThat(rows).extracting(r -> r[0] + "=" + r[1] + "," + r[2]).containsExactly(
+        "test=" + (expected.values().stream().mapToLong(Long::longValue).sum() - sum(expected, "/train")
+            - sum(expected, "/validation")) + ",true",
+        "train=" + sum(expected, "/train") + ",true", "validation=" + sum(expected, "/validation") + ",true");
+    for (String split : List.of("train", "validation", "test")) {
+      assertThat(spark.read().parquet(warehouse.resolve("export/gold_dataset/" + split).toString()).count())
+          .as("exported %s rows", split).isEqualTo(sum(expected, "/" + split));
+    }
+
+    dev.lakepipe.features.FittedFeatures saved = dev.lakepipe.features.FittedFeatures.load(spark, rows.get(0)[3]);
+    org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> silver =
+        spark.read().format("delta").load(warehouse.resolve("silver/records").toString());
+    org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> fresh =
+        spark.createDataFrame(silver.collectAsList(), silver.schema());
+    long differing = saved.transform(fresh).select("_record_id", "features").as("n")
+        .join(g.select("_record_id", "features").as("g"), "_record_id")
+        .filter("NOT (n.features <=> g.features)").count();
+    assertThat(saved.transform(fresh).count()).isEqualTo(silverRows);
+    assertThat(differing).as("rows whose rescored vector differs from gold's").isZero();
+  }
+
+  private static long sum(Map<String, Long> counts, String suffix) {
+    return counts.entrySet().stream().filter(e -> e.getKey().endsWith(suffix)).mapToLong(Map.Entry::getValue).sum();
   }
 
   private static long latestVersion(String path) {
