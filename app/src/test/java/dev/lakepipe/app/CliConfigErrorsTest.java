@@ -174,15 +174,36 @@ class CliConfigErrorsTest extends SparkTestBase {
         .contains("warehouse " + dir.resolve("lakehouse"));
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"validate-conf", "ingest", "features"})
+  void featuresProblemsAreReportedBeforeAnyStageRuns(String command) throws IOException {
+    Path conf = writeConf(crmSource("delimiter = \";\"", CRM_COLUMNS)
+        + "features.split { policy = time, fractions { train = 0.8, validation = 0.3 }, folds = 3 }\n"
+        + "features.text.tokeniser = words\n");
+
+    Result r = cli(command, "--conf", conf.toString());
+
+    assertThat(r.code()).as(r.err()).isEqualTo(2);
+    assertThat(problemLines(r.err())).containsExactlyInAnyOrder(
+        "  - Keys features.split.fractions add up to 1.1. Make train + validation + test = 1, e.g. 0.8, 0.1, 0.1.",
+        "  - Key features.split.policy is time, but dataset.columns.event-time is not set. Name the event-time "
+            + "column there, or use policy = stratified.",
+        "  - Key features.split.folds is set with policy = time. Shuffled folds would train on the future; use "
+            + "policy = stratified or group for k folds, or folds = 0.",
+        "  - Unknown key features.text.tokeniser. Did you mean 'features.text.tokenizer'?");
+    assertThat(r.out()).isEmpty();
+  }
+
   @Test
   void helpListsTheCommands() {
     Result r = cli("--help");
 
     assertThat(r.code()).isZero();
-    assertThat(r.out()).contains("run", "ingest", "validate-conf", "sql");
+    assertThat(r.out()).contains("run", "ingest", "clean", "features", "validate-conf", "sql");
     assertThat(r.out().lines().map(String::strip))
         .anyMatch(l -> l.startsWith("run "))
         .anyMatch(l -> l.startsWith("ingest "))
+        .anyMatch(l -> l.startsWith("features "))
         .anyMatch(l -> l.startsWith("validate-conf "))
         .anyMatch(l -> l.startsWith("sql "));
   }

@@ -24,9 +24,10 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code lakepipe clean}: {@code bronze.records} to {@code silver.records}. Normalises, validates and applies
  * the missing-value policy row by row ({@link RowCleaning}), then removes exact and near duplicates and
- * settles label conflicts ({@link Deduplication}). Every decision is recorded: removed duplicates in
- * {@code ops.duplicates} (removed id, kept id, kind, similarity), rejected rows in {@code ops.quarantine}
- * (reason and rule id), and a profile of input and output in {@code ops.dq_report}, every run.
+ * settles label conflicts ({@link Deduplication}). Every decision is recorded: duplicates in
+ * {@code ops.duplicates} (duplicate id, keeper id, kind, action, similarity; with
+ * {@code clean.near-duplicates.action = keep} near duplicates stay in silver, recorded as {@code kept}),
+ * rejected rows in {@code ops.quarantine} (reason and rule id), and a profile of input and output in {@code ops.dq_report}, every run.
  *
  * <p>Silver is recomputed whole from bronze and replaced in one Delta transaction, so duplicate decisions
  * see all rows; decisions and the report are replaced per run id, so a re-run with the same run id replaces
@@ -57,7 +58,7 @@ public final class CleanJob {
       RowCleaning.Result rows = RowCleaning.apply(bronze, s.rows(), config.dataset(), run);
       Dataset<Row> kept = cache(cached, rows.kept());
       long t0 = System.nanoTime();
-      Deduplication.Result dedup = Deduplication.apply(kept, s.exactKey(), s.near(), s.minAgreement(),
+      Deduplication.Result dedup = Deduplication.apply(kept, s.exactKey(), s.near(), s.keepNear(), s.minAgreement(),
           config.dataset(), run);
 
       List<String> silverColumns = new ArrayList<>(List.of(bronze.columns()));
@@ -72,8 +73,10 @@ public final class CleanJob {
       long t1 = System.nanoTime();
       long in = bronze.count();
       long keptCount = silver.count();
-      long exact = duplicates.filter(col("kind").equalTo(Deduplication.KIND_EXACT)).count();
-      long near = duplicates.filter(col("kind").equalTo(Deduplication.KIND_NEAR)).count();
+      Dataset<Row> removed = duplicates.filter(col("action").equalTo(Deduplication.REMOVED));
+      long exact = removed.filter(col("kind").equalTo(Deduplication.KIND_EXACT)).count();
+      long near = removed.filter(col("kind").equalTo(Deduplication.KIND_NEAR)).count();
+      long nearKept = duplicates.filter(col("action").equalTo(Deduplication.KEPT)).count();
       long quarantinedCount = quarantined.count();
       long conflictCount = conflicts.count();
       if (in != keptCount + exact + near + quarantinedCount) {
@@ -86,14 +89,14 @@ public final class CleanJob {
       catalog.replaceRun(catalog.table("duplicates"), duplicates.select(
           Deduplication.DUPLICATES_COLUMNS.stream().map(c -> col(c)).toArray(Column[]::new)), run.runId());
       catalog.overwrite(silverRef, silver);
-      catalog.replaceRun(catalog.table("dq-report"), DqReport.build(bronze, silver, quarantined, duplicates,
+      catalog.replaceRun(catalog.table("dq-report"), DqReport.build(bronze, silver, quarantined, removed,
           config.dataset(), s.rows().flagColumns(), bronzeRef.name(), silverRef.name(), run), run.runId());
 
       long t3 = System.nanoTime();
       LOG.info("clean: near-duplicate search {} s, decisions and counts {} s, writes {} s",
           seconds(t1 - t0), seconds(t2 - t1), seconds(t3 - t2));
       CleanReport report = new CleanReport(run.runId(), in, keptCount, exact, near, quarantinedCount,
-          conflictCount, dedup.nearStats());
+          conflictCount, nearKept, dedup.nearStats());
       LOG.info("clean: {} in, {} kept, {} exact and {} near duplicates, {} quarantined ({} in label conflicts)",
           in, keptCount, exact, near, quarantinedCount, conflictCount);
       return report;

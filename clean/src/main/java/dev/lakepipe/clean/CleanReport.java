@@ -5,7 +5,7 @@ package dev.lakepipe.clean;
  * checked before anything is written.
  */
 public record CleanReport(String runId, long in, long kept, long exactDuplicates, long nearDuplicates,
-    long quarantined, long labelConflicts, NearDuplicates.Stats nearStats) {
+    long quarantined, long labelConflicts, long nearKept, NearDuplicates.Stats nearStats) {
 
   public String table() {
     return String.format(
@@ -14,6 +14,8 @@ public record CleanReport(String runId, long in, long kept, long exactDuplicates
         "", "in", "kept", "exact", "near", "quarantined", "label conflicts",
         "clean", in, kept, exactDuplicates, nearDuplicates, quarantined, labelConflicts,
         nearStats.candidatePairs(), nearStats.verifiedPairs(), nearStats.oversizedBuckets(),
-        nearStats.rowsInOversizedBuckets());
+        nearStats.rowsInOversizedBuckets())
+        + (nearKept == 0 ? "" : String.format("%d near duplicates kept in silver, linked to their keeper in "
+            + "ops.duplicates (clean.near-duplicates.action = keep)%n", nearKept));
   }
 }

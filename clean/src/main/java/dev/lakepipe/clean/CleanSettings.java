@@ -11,10 +11,12 @@ import java.util.Set;
 /**
  * Settings of the clean stage, from {@code clean}: row-level normalisation, rules and missing-value policy
  * ({@link RowCleaningSettings}), the exact-duplicate key, near-duplicate detection
- * ({@link NearDuplicates.Settings}) and the label-agreement bar. Every section is optional; defaults apply.
+ * ({@link NearDuplicates.Settings}) and whether near duplicates are removed or kept linked
+ * ({@code clean.near-duplicates.action}), and the label-agreement bar. Every section is optional; defaults apply.
  */
 public record CleanSettings(
-    RowCleaningSettings rows, List<String> exactKey, NearDuplicates.Settings near, double minAgreement) {
+    RowCleaningSettings rows, List<String> exactKey, NearDuplicates.Settings near, boolean keepNear,
+    double minAgreement) {
 
   private static final Set<String> KEYS = Set.of("normalize", "rules", "missing", "exact-duplicates",
       "near-duplicates", "label-conflicts");
@@ -54,7 +56,14 @@ public record CleanSettings(
       }
     }
 
-    NearDuplicates.Settings near = NearDuplicates.Settings.parse(section(clean, "near-duplicates"),
+    Config nearSection = section(clean, "near-duplicates");
+    String action = problems.optString(nearSection, "clean.near-duplicates", "action").orElse("remove");
+    if (!action.equals("remove") && !action.equals("keep")) {
+      problems.add("Key clean.near-duplicates.action is '%s'. Use remove (drop near duplicates from silver) or "
+          + "keep (keep them, linked to their keeper in ops.duplicates, so features keeps each cluster in one "
+          + "split).", action);
+    }
+    NearDuplicates.Settings near = NearDuplicates.Settings.parse(nearSection.withoutPath("action"),
         "clean.near-duplicates", schema, problems);
 
     Config labels = section(clean, "label-conflicts");
@@ -71,7 +80,7 @@ public record CleanSettings(
         problems.add("Key clean.label-conflicts.min-agreement must be a number in (0, 1], e.g. 0.85.");
       }
     }
-    return new CleanSettings(rows, key, near, minAgreement);
+    return new CleanSettings(rows, key, near, action.equals("keep"), minAgreement);
   }
 
   private static Config section(Config clean, String key) {

@@ -40,9 +40,12 @@ final class Deduplication {
   static final String KIND_EXACT = "exact";
   static final String KIND_NEAR = "near";
   static final String LABEL_CONFLICT = "LABEL_CONFLICT";
+  /** ops.duplicates.action: the duplicate left silver, or (near duplicates with action = keep) stayed, linked. */
+  static final String REMOVED = "removed";
+  static final String KEPT = "kept";
 
   /** Columns of {@code ops.duplicates}. */
-  static final List<String> DUPLICATES_COLUMNS = List.of("removed_record_id", "kept_record_id", "kind",
+  static final List<String> DUPLICATES_COLUMNS = List.of("removed_record_id", "kept_record_id", "kind", "action",
       "similarity", "removed_source", "kept_source", "cluster_size", "cluster_label", "label_agreement",
       Lineage.RUN_ID, "decided_at");
 
@@ -51,8 +54,8 @@ final class Deduplication {
 
   private Deduplication() {}
 
-  static Result apply(Dataset<Row> rows, List<String> exactKey, NearDuplicates.Settings near, double minAgreement,
-      DatasetSchema schema, RunContext run) {
+  static Result apply(Dataset<Row> rows, List<String> exactKey, NearDuplicates.Settings near, boolean keepNear,
+      double minAgreement, DatasetSchema schema, RunContext run) {
     String eventTime = schema.eventTimeColumn();
     String label = schema.labelColumn();
     String id = Lineage.RECORD_ID;
@@ -78,6 +81,7 @@ final class Deduplication {
         .join(nearAssign, JoinColumns.of("rep"), "left")
         .filter(col("exact_keeper").isNotNull().or(col("near_keeper").isNotNull()))
         .select(col(id),
+            col("exact_keeper"),
             coalesce(col("near_keeper"), col("rep")).as(DuplicateClusters.KEPT_ID),
             when(col("exact_keeper").isNotNull()
                 .and(col("exact_keeper").equalTo(coalesce(col("near_keeper"), col("rep")))), lit(KIND_EXACT))
@@ -89,7 +93,19 @@ final class Deduplication {
     Dataset<Row> conflicted = decided.filter(col(DuplicateClusters.CONFLICT));
     Dataset<Row> settled = decided.filter(col(DuplicateClusters.CONFLICT).unary_$bang());
 
-    Dataset<Row> removedIds = settled.filter(col(id).notEqual(col(DuplicateClusters.KEPT_ID))).select(id);
+    // With keepNear, only exact duplicates leave: they point at their exact keeper, which stays; every other
+    // member stays too, linked to the cluster's keeper as a kept near duplicate.
+    Column exactRemoved = col("exact_keeper").isNotNull().and(col("exact_keeper").notEqual(col(id)));
+    if (keepNear) {
+      settled = settled
+          .withColumn(DuplicateClusters.KEPT_ID, when(exactRemoved, col("exact_keeper"))
+              .otherwise(col(DuplicateClusters.KEPT_ID)))
+          .withColumn("kind", when(exactRemoved, lit(KIND_EXACT)).otherwise(col("kind")));
+    }
+    Column removed = keepNear ? exactRemoved : lit(true);
+    settled = settled.withColumn("action", when(col(id).notEqual(col(DuplicateClusters.KEPT_ID)).and(removed),
+        lit(REMOVED)).otherwise(lit(KEPT)));
+    Dataset<Row> removedIds = settled.filter(col("action").equalTo(REMOVED)).select(id);
     Dataset<Row> conflictedIds = conflicted.select(id);
     Dataset<Row> keeperLabels = settled.filter(col(id).equalTo(col(DuplicateClusters.KEPT_ID)))
         .select(col(id), col(DuplicateClusters.CLUSTER_LABEL).as("majority_label"));
@@ -138,6 +154,7 @@ final class Deduplication {
             col("d." + id).as("removed_record_id"),
             col("d." + DuplicateClusters.KEPT_ID).as("kept_record_id"),
             col("d.kind").as("kind"),
+            col("d.action").as("action"),
             when(col("d.kind").equalTo(KIND_EXACT), lit(1.0))
                 .otherwise(NearDuplicates.jaccard(NearDuplicates.shingles(col("r." + text), near),
                     NearDuplicates.shingles(col("k." + text), near))).as("similarity"),

@@ -128,6 +128,23 @@ class CleanJobTest extends SparkTestBase {
     }
   }
 
+  @Test
+  void keptNearDuplicatesStayInSilverLinkedToTheirKeeper() {
+    LakepipeConfig keep = LakepipeConfig.from(com.typesafe.config.ConfigFactory
+        .parseString("clean.near-duplicates.action = keep").withFallback(config.raw()), "test conf",
+        LakepipeConfig.Env.LOCAL);
+    CleanReport report = CleanJob.run(spark, keep, RunContext.of("keep-1"));
+
+    // r3 (near duplicate of r1) stays; exact duplicates still leave. 11 = 4 kept + 3 exact + 0 near + 4.
+    assertThat(List.of(report.in(), report.kept(), report.exactDuplicates(), report.nearDuplicates(),
+        report.quarantined(), report.nearKept())).containsExactly(11L, 4L, 3L, 0L, 4L, 1L);
+    assertThat(strings("SELECT _record_id FROM silver.records")).containsExactly("r1", "r12", "r3", "r9");
+    assertThat(strings("SELECT concat_ws('|', removed_record_id, kept_record_id, kind, action) FROM ops.duplicates"))
+        .containsExactly("r10|r12|exact|removed", "r11|r12|exact|removed", "r2|r1|exact|removed",
+            "r3|r1|near|kept");
+    assertThat(report.table()).contains("1 near duplicates kept in silver, linked to their keeper in ops.duplicates");
+  }
+
   private List<String> decisions(String runId) {
     return strings("SELECT concat_ws('|', removed_record_id, kept_record_id, kind, cast(similarity AS string), "
         + "cluster_size, cluster_label, cast(label_agreement AS string)) FROM ops.duplicates WHERE run_id = '"

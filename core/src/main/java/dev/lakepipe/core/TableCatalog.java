@@ -122,7 +122,8 @@ public final class TableCatalog {
 
   /**
    * Replaces this run's rows ({@code run_id = runId}) with {@code rows}, leaving other runs' rows alone, in one
-   * Delta transaction. Re-running a stage with the same run id therefore never duplicates its records.
+   * Delta transaction. Re-running a stage with the same run id therefore never duplicates its records. New
+   * columns are added to the table (earlier runs read null there), so per-run tables can grow a column.
    */
   public void replaceRun(TableRef t, Dataset<Row> rows, String runId) {
     LakepipeErrors.checkArgument(runId.matches("[A-Za-z0-9_.:-]+"), "Cannot replace run '%s': bad run id", runId);
@@ -130,7 +131,7 @@ public final class TableCatalog {
       append(t, rows);
       return;
     }
-    write(t, rows.write().format("delta").mode(SaveMode.Overwrite)
+    write(t, rows.write().format("delta").mode(SaveMode.Overwrite).option("mergeSchema", "true")
         .option("replaceWhere", Lineage.RUN_ID + " = '" + runId + "'"));
   }
 

@@ -124,7 +124,7 @@ public final class FeaturesJob {
           s.seed(), run.runId());
       catalog.replaceRun(manifestRef, SplitManifest.build(gold, s.split(), schema, s.seed(),
           split.validationCutoff(), split.testCutoff(), checks,
-          new SplitManifest.Artefacts(pipelinePath, s.export().path()), run), run.runId());
+          new SplitManifest.Artefacts(pipelinePath, s.export().path(), fitted.statistics()), run), run.runId());
       QuarantineTable.write(catalog, quarantineRows(rejected, silver.schema(), schema, run));
       catalog.overwrite(goldRef, gold);
 

@@ -31,7 +31,9 @@ import org.apache.spark.sql.types.StructType;
  * {@code ops.split_manifest}: one row per split per run, saying what the split holds (rows, rows per label,
  * rows per fold, augmented rows, event-time range, distinct groups), how it was made (policy, seed, target
  * fraction, the time policy's bounds, the conf fingerprint a later run compares to reuse the assignment),
- * every leakage check with its result, and where the fitted pipeline and the export are. The {@code gap}
+ * every leakage check with its result, where the fitted pipeline and the export are, and (on the train
+ * row) what the pipeline learned from train: imputation values, scaler means and deviations, categories,
+ * the vector layout. The {@code gap}
  * split (time policy) is listed too, so the rows add up to the stage's input.
  */
 public final class SplitManifest {
@@ -61,14 +63,15 @@ public final class SplitManifest {
       .add("checks", DataTypes.createArrayType(CHECK, false), false)
       .add("checks_passed", DataTypes.BooleanType, false)
       .add("pipeline_path", DataTypes.StringType, true)
+      .add("pipeline_statistics", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType), true)
       .add("export_path", DataTypes.StringType, true)
       .add("created_at", DataTypes.TimestampType, false);
 
   private SplitManifest() {}
 
   /** Where the run's artefacts are, or null when the run stopped before writing them. */
-  public record Artefacts(String pipelinePath, String exportPath) {
-    public static final Artefacts NONE = new Artefacts(null, null);
+  public record Artefacts(String pipelinePath, String exportPath, Map<String, String> statistics) {
+    public static final Artefacts NONE = new Artefacts(null, null, null);
   }
 
   /**
@@ -138,6 +141,8 @@ public final class SplitManifest {
           checkRows,
           passed,
           artefacts.pipelinePath(),
+          artefacts.statistics() == null || !name.equals(SplitSettings.TRAIN) ? null
+              : new TreeMap<>(artefacts.statistics()),
           artefacts.exportPath(),
           Timestamp.from(run.startedAt())));
     }

@@ -151,6 +151,9 @@ class FeaturesJobTest extends SparkTestBase {
     assertThat(Double.parseDouble(stats.get("numeric.size_bytes.mean"))).isCloseTo(trainMean,
         org.assertj.core.data.Offset.offset(1e-9));
     assertThat(allMean).isNotCloseTo(trainMean, org.assertj.core.data.Offset.offset(1.0));
+    assertThat(spark.sql("SELECT pipeline_statistics['numeric.size_bytes.mean'] FROM ops.split_manifest "
+        + "WHERE run_id = 'f-1' AND split = 'train'").first().getString(0))
+        .isEqualTo(stats.get("numeric.size_bytes.mean"));
 
     // Anyone scoring new rows: load the saved pipeline, transform silver-shaped rows, get gold's vectors.
     Dataset<Row> fresh = spark.createDataFrame(silverRows(30, 10), SILVER);
