@@ -124,7 +124,8 @@ public final class Splitter {
 
     List<String> splits = s.activeSplits();
     List<BigDecimal> fractions = splits.stream().map(x -> s.fractions().get(x)).toList();
-    Column stratum = s.policy() == SplitSettings.Policy.STRATIFIED ? col(schema.labelColumn()) : lit("");
+    Column stratum = s.policy() == SplitSettings.Policy.STRATIFIED
+        ? coalesce(col(schema.labelColumn()), lit("")) : lit("");
     Dataset<Row> units = unitTable(withPrev, stratum, col(PREV_SPLIT), seed, "split");
     long moved = units.filter(col("_prev_values").gt(1)).agg(coalesce(sum(SIZE), lit(0L))).first().getLong(0);
     if (moved > 0) {
