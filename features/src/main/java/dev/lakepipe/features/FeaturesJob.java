@@ -72,6 +72,13 @@ public final class FeaturesJob {
     TableRef manifestRef = catalog.table("split-manifest");
     List<Dataset<Row>> cached = new ArrayList<>();
     try {
+      Map<String, Long> versions = new TreeMap<>();
+      versions.put(silverRef.name(), catalog.version(silverRef));
+      TableRef dupRef = catalog.table("duplicates");
+      if (catalog.exists(dupRef)) {
+        versions.put(dupRef.name(), catalog.version(dupRef));
+      }
+      SplitManifest.Sources sources = new SplitManifest.Sources(versions);
       Dataset<Row> silver = cache(cached, catalog.read(silverRef, "clean"));
       long in = silver.count();
       Dataset<Row> links = cache(cached, nearDuplicateLinks(catalog, silver));
@@ -92,7 +99,7 @@ public final class FeaturesJob {
       List<LeakageChecks.Check> failed = checks.stream().filter(c -> !c.passed()).toList();
       if (!failed.isEmpty()) {
         catalog.replaceRun(manifestRef, SplitManifest.build(Augmentation.markOriginal(assigned), s.split(), schema,
-            s.seed(), split.validationCutoff(), split.testCutoff(), checks, SplitManifest.Artefacts.NONE, run),
+            s.seed(), split.validationCutoff(), split.testCutoff(), checks, SplitManifest.Artefacts.NONE, sources, run),
             run.runId());
         throw LakepipeErrors.jobFailed("write the splits of run " + run.runId(), failed.size()
             + " leakage check(s) failed: " + failed.stream().map(c -> c.name() + ": " + c.detail())
@@ -124,7 +131,8 @@ public final class FeaturesJob {
           s.seed(), run.runId());
       catalog.replaceRun(manifestRef, SplitManifest.build(gold, s.split(), schema, s.seed(),
           split.validationCutoff(), split.testCutoff(), checks,
-          new SplitManifest.Artefacts(pipelinePath, s.export().path(), fitted.statistics()), run), run.runId());
+          new SplitManifest.Artefacts(pipelinePath, s.export().path(), fitted.statistics()), sources, run),
+          run.runId());
       QuarantineTable.write(catalog, quarantineRows(rejected, silver.schema(), schema, run));
       catalog.overwrite(goldRef, gold);
 

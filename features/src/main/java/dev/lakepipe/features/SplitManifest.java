@@ -32,7 +32,7 @@ import org.apache.spark.sql.types.StructType;
  * rows per fold, augmented rows, event-time range, distinct groups), how it was made (policy, seed, target
  * fraction, the time policy's bounds, the conf fingerprint a later run compares to reuse the assignment),
  * every leakage check with its result, where the fitted pipeline and the export are, and (on the train
- * row) what the pipeline learned from train: imputation values, scaler means and deviations, categories,
+ * row) what the pipeline learned from train; {@code source_versions} names the Delta versions it read: imputation values, scaler means and deviations, categories,
  * the vector layout. The {@code gap}
  * split (time policy) is listed too, so the rows add up to the stage's input.
  */
@@ -65,6 +65,7 @@ public final class SplitManifest {
       .add("pipeline_path", DataTypes.StringType, true)
       .add("pipeline_statistics", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType), true)
       .add("export_path", DataTypes.StringType, true)
+      .add("source_versions", DataTypes.createMapType(DataTypes.StringType, DataTypes.LongType), false)
       .add("created_at", DataTypes.TimestampType, false);
 
   private SplitManifest() {}
@@ -74,13 +75,16 @@ public final class SplitManifest {
     public static final Artefacts NONE = new Artefacts(null, null, null);
   }
 
+  /** The Delta versions of the tables a run read (silver, and ops.duplicates when it exists), by table name. */
+  public record Sources(Map<String, Long> versions) {}
+
   /**
    * The manifest rows of a run. {@code rows} are the run's dataset rows with {@code split}, {@code fold} and
    * {@code augmented}; {@code cutoffs} the time policy's validation and test cut-offs (nulls otherwise).
    */
   public static Dataset<Row> build(Dataset<Row> rows, SplitSettings s, DatasetSchema schema, long seed,
       Instant validationCutoff, Instant testCutoff, List<LeakageChecks.Check> checks, Artefacts artefacts,
-      RunContext run) {
+      Sources sources, RunContext run) {
     SparkSession spark = rows.sparkSession();
     String split = Splitter.SPLIT;
     String t = schema.eventTimeColumn();
@@ -144,6 +148,7 @@ public final class SplitManifest {
           artefacts.statistics() == null || !name.equals(SplitSettings.TRAIN) ? null
               : new TreeMap<>(artefacts.statistics()),
           artefacts.exportPath(),
+          new TreeMap<>(sources.versions()),
           Timestamp.from(run.startedAt())));
     }
     return spark.createDataFrame(out, SCHEMA);

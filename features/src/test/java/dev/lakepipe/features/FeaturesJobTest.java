@@ -154,6 +154,9 @@ class FeaturesJobTest extends SparkTestBase {
     assertThat(spark.sql("SELECT pipeline_statistics['numeric.size_bytes.mean'] FROM ops.split_manifest "
         + "WHERE run_id = 'f-1' AND split = 'train'").first().getString(0))
         .isEqualTo(stats.get("numeric.size_bytes.mean"));
+    // Lineage: the manifest names the silver version it was computed from (written once: version 0).
+    assertThat(spark.sql("SELECT DISTINCT source_versions['silver.records'] FROM ops.split_manifest "
+        + "WHERE run_id = 'f-1'").collectAsList()).containsExactly(RowFactory.create(0L));
 
     // Anyone scoring new rows: load the saved pipeline, transform silver-shaped rows, get gold's vectors.
     Dataset<Row> fresh = spark.createDataFrame(silverRows(30, 10), SILVER);
