@@ -4,8 +4,9 @@ import java.util.List;
 import picocli.CommandLine.Command;
 
 @Command(name = "features", mixinStandardHelpOptions = true,
-    description = {"Split silver.records into leakage-checked train/validation/test (and folds), fit the feature",
-        "pipeline on train only, and write gold.dataset, a Parquet export per split and ops.split_manifest."})
+    description = {"Split silver.records (leakage-checked) and fit features on train only.",
+        "Writes gold.dataset (split, fold, label_index, weight, features), a Parquet export per split, "
+            + "ops.split_manifest and the fitted feature pipeline."})
 final class FeaturesCommand extends StageCommand {
   @Override
   List<Stages.Stage> stages() {

@@ -14,8 +14,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "sql", mixinStandardHelpOptions = true,
-    description = {"Run Spark SQL over the project's tables (bronze.records, ops.quarantine, ops.ingest_log, ...)",
-        "and print the result."})
+    description = {"Run Spark SQL over the project's tables and print the result.",
+        "Every table is registered by name: bronze.records, silver.records, gold.dataset, ops.quarantine, ..."})
 final class SqlCommand implements Callable<Integer> {
 
   @CommandLine.Mixin
