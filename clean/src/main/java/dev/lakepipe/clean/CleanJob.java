@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
 import dev.lakepipe.core.LakepipeErrors;
+import dev.lakepipe.core.Persisted;
 import dev.lakepipe.core.Lineage;
 import dev.lakepipe.core.QuarantineTable;
 import dev.lakepipe.core.RunContext;
@@ -17,7 +18,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,23 +52,22 @@ public final class CleanJob {
     catalog.registerAll();
     TableRef bronzeRef = catalog.table("bronze-records");
     TableRef silverRef = catalog.table("silver-records");
-    List<Dataset<Row>> cached = new ArrayList<>();
-    try {
-      Dataset<Row> bronze = cache(cached, catalog.read(bronzeRef, "ingest"));
+    try (Persisted persisted = new Persisted()) {
+      Dataset<Row> bronze = persisted.cut(catalog.read(bronzeRef, "ingest"));
       RowCleaning.Result rows = RowCleaning.apply(bronze, s.rows(), config.dataset(), run);
-      Dataset<Row> kept = cache(cached, rows.kept());
+      Dataset<Row> kept = persisted.cut(rows.kept());
       long t0 = System.nanoTime();
       Deduplication.Result dedup = Deduplication.apply(kept, s.exactKey(), s.near(), s.keepNear(), s.minAgreement(),
           config.dataset(), run);
 
       List<String> silverColumns = new ArrayList<>(List.of(bronze.columns()));
       silverColumns.add(RowCleaning.FLAGS);
-      Dataset<Row> silver = cache(cached, dedup.kept()
+      Dataset<Row> silver = persisted.cut(dedup.kept()
           .withColumn(Lineage.RUN_ID, lit(run.runId()))
           .select(silverColumns.stream().map(c -> col(c)).toArray(Column[]::new)));
-      Dataset<Row> duplicates = cache(cached, dedup.duplicates());
-      Dataset<Row> conflicts = cache(cached, dedup.quarantined());
-      Dataset<Row> quarantined = cache(cached, rows.quarantined().unionByName(conflicts));
+      Dataset<Row> duplicates = persisted.cut(dedup.duplicates());
+      Dataset<Row> conflicts = persisted.cut(dedup.quarantined());
+      Dataset<Row> quarantined = persisted.cut(rows.quarantined().unionByName(conflicts));
 
       long t1 = System.nanoTime();
       long in = bronze.count();
@@ -100,18 +99,10 @@ public final class CleanJob {
       LOG.info("clean: {} in, {} kept, {} exact and {} near duplicates, {} quarantined ({} in label conflicts)",
           in, keptCount, exact, near, quarantinedCount, conflictCount);
       return report;
-    } finally {
-      cached.forEach(Dataset::unpersist);
     }
   }
 
   private static String seconds(long nanos) {
     return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e9);
-  }
-
-  private static Dataset<Row> cache(List<Dataset<Row>> cached, Dataset<Row> df) {
-    Dataset<Row> c = df.persist(StorageLevel.MEMORY_AND_DISK());
-    cached.add(c);
-    return c;
   }
 }

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.when;
 
 import dev.lakepipe.core.Lineage;
 import dev.lakepipe.core.LakepipeErrors;
+import dev.lakepipe.core.Persisted;
 import dev.lakepipe.core.QuarantineTable;
 import dev.lakepipe.core.RunContext;
 import dev.lakepipe.core.SparkSessionFactory;
@@ -14,7 +15,6 @@ import dev.lakepipe.core.TableRef;
 import dev.lakepipe.core.config.DatasetSchema;
 import dev.lakepipe.core.config.LakepipeConfig;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +25,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,8 +69,7 @@ public final class FeaturesJob {
     TableRef silverRef = catalog.table("silver-records");
     TableRef goldRef = catalog.table("gold-dataset");
     TableRef manifestRef = catalog.table("split-manifest");
-    List<Dataset<Row>> cached = new ArrayList<>();
-    try {
+    try (Persisted persisted = new Persisted()) {
       Map<String, Long> versions = new TreeMap<>();
       versions.put(silverRef.name(), catalog.version(silverRef));
       TableRef dupRef = catalog.table("duplicates");
@@ -79,15 +77,15 @@ public final class FeaturesJob {
         versions.put(dupRef.name(), catalog.version(dupRef));
       }
       SplitManifest.Sources sources = new SplitManifest.Sources(versions);
-      Dataset<Row> silver = cache(cached, catalog.read(silverRef, "clean"));
+      Dataset<Row> silver = persisted.cut(catalog.read(silverRef, "clean"));
       long in = silver.count();
-      Dataset<Row> links = cache(cached, nearDuplicateLinks(catalog, silver));
+      Dataset<Row> links = persisted.cut(nearDuplicateLinks(catalog, silver));
       long linkCount = links.count();
       Splitter.Previous previous = previous(catalog, goldRef, manifestRef, s);
 
       Splitter.Result split = Splitter.assign(silver, links, s.split(), schema, s.seed(), previous);
-      Dataset<Row> assigned = cache(cached, split.assigned());
-      Dataset<Row> rejected = cache(cached, split.rejected());
+      Dataset<Row> assigned = persisted.cut(split.assigned());
+      Dataset<Row> rejected = persisted.cut(split.rejected());
       long accepted = assigned.count();
       long rejectedCount = rejected.count();
       if (in != accepted + rejectedCount) {
@@ -107,13 +105,13 @@ public final class FeaturesJob {
             + manifestRef.name() + ", run_id " + run.runId() + ").", null);
       }
 
-      Dataset<Row> train = cache(cached, assigned.filter(col(Splitter.SPLIT).equalTo(SplitSettings.TRAIN)));
+      Dataset<Row> train = persisted.cut(assigned.filter(col(Splitter.SPLIT).equalTo(SplitSettings.TRAIN)));
       FittedFeatures fitted = FeaturePipeline.fit(train, s.features(), schema);
       Dataset<Row> rows = Augmentation.markOriginal(assigned);
       if (s.augment().enabled()) {
         rows = rows.unionByName(Augmentation.apply(train, s.augment(), schema, s.seed()));
       }
-      Dataset<Row> gold = cache(cached, fitted.withWeights(fitted.indexLabels(fitted.transform(rows)))
+      Dataset<Row> gold = persisted.cut(fitted.withWeights(fitted.indexLabels(fitted.transform(rows)))
           .withColumn(Lineage.RUN_ID, lit(run.runId())));
       long goldRows = gold.count();
       long augmented = gold.filter(col(Augmentation.AUGMENTED)).count();
@@ -147,8 +145,6 @@ public final class FeaturesJob {
       LOG.info("features: {} in, {} placed, {} quarantined, {} augmented; splits {}", in, accepted, rejectedCount,
           augmented, perSplit);
       return report;
-    } finally {
-      cached.forEach(Dataset::unpersist);
     }
   }
 
@@ -220,11 +216,5 @@ public final class FeaturesJob {
         when(missingTime, lit(t)).otherwise(lit(schema.textColumn())),
         col(Splitter.MESSAGE),
         when(missingTime, lit(null).cast("string")).otherwise(col(Lineage.RECORD_ID)));
-  }
-
-  private static Dataset<Row> cache(List<Dataset<Row>> cached, Dataset<Row> df) {
-    Dataset<Row> c = df.persist(StorageLevel.MEMORY_AND_DISK());
-    cached.add(c);
-    return c;
   }
 }
