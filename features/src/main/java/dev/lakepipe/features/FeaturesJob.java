@@ -124,19 +124,19 @@ public final class FeaturesJob {
       fitted.save(pipelinePath);
       List<String> present = List.of(gold.columns());
       Column[] exported = EXPORT_COLUMNS.stream().filter(present::contains).map(c -> col(c)).toArray(Column[]::new);
-      SplitExport.Result export = SplitExport.write(
+      SplitExport.write(
           gold.filter(col(Splitter.SPLIT).notEqual(SplitSettings.GAP)).select(exported), Splitter.SPLIT, s.export(),
           s.seed(), run.runId());
-      catalog.replaceRun(manifestRef, SplitManifest.build(gold, s.split(), schema, s.seed(),
-          split.validationCutoff(), split.testCutoff(), checks,
-          new SplitManifest.Artefacts(pipelinePath, s.export().path(), fitted.statistics()), sources, run),
-          run.runId());
+      Dataset<Row> manifest = SplitManifest.build(gold, s.split(), schema, s.seed(), split.validationCutoff(),
+          split.testCutoff(), checks, new SplitManifest.Artefacts(pipelinePath, s.export().path(),
+              fitted.statistics()), sources, run);
+      catalog.replaceRun(manifestRef, manifest, run.runId());
       QuarantineTable.write(catalog, quarantineRows(rejected, silver.schema(), schema, run));
       catalog.overwrite(goldRef, gold);
 
       Map<String, Map<String, Long>> perSplit = new TreeMap<>();
-      for (Row r : gold.groupBy(Splitter.SPLIT, schema.labelColumn()).count().collectAsList()) {
-        perSplit.computeIfAbsent(r.getString(0), k -> new TreeMap<>()).put(r.getString(1), r.getLong(2));
+      for (Row r : manifest.filter(col("rows").gt(0)).select("split", "class_counts").collectAsList()) {
+        perSplit.put(r.getString(0), new TreeMap<>(r.<String, Long>getJavaMap(1)));
       }
       FeaturesReport report = new FeaturesReport(run.runId(), in, accepted, rejectedCount, augmented, linkCount,
           s.split().policy().name().toLowerCase(java.util.Locale.ROOT), perSplit, fitted.labels(),
