@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * settles label conflicts ({@link Deduplication}). Every decision is recorded: duplicates in
  * {@code ops.duplicates} (duplicate id, keeper id, kind, action, similarity; with
  * {@code clean.near-duplicates.action = keep} near duplicates stay in silver, recorded as {@code kept}),
- * rejected rows in {@code ops.quarantine} (reason and rule id), and a profile of input and output in {@code ops.dq_report}, every run.
+ * rejected rows in {@code ops.quarantine} (reason and rule id), and a profile of input and output in
+ * {@code ops.dq_report}, every run.
  *
  * <p>Silver is recomputed whole from bronze and replaced in one Delta transaction, so duplicate decisions
  * see all rows; decisions and the report are replaced per run id, so a re-run with the same run id replaces

@@ -12,8 +12,8 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * {@code ops.quarantine}: every row a stage could not accept, with where it came from (source, file, line or
- * row), what was wrong (reason code, the conf rule's id when a rule failed, column, message), the raw value and the whole raw record, so nothing is
- * dropped silently and a fixed row can be replayed. Rows are keyed by {@code _quarantine_id} (stage, source,
+ * row), what was wrong (reason code, the conf rule's id when a rule failed, column, message), the raw value
+ * and the whole raw record, so nothing is dropped silently and a fixed row can be replayed. Rows are keyed by {@code _quarantine_id} (stage, source,
  * file, row, reason), so re-running a stage never quarantines the same row twice.
  */
 public final class QuarantineTable {

@@ -64,8 +64,8 @@ import org.slf4j.LoggerFactory;
  * <p>Every new row keeps the columns of its original (lineage, {@code run_id} and {@code _flags} included;
  * {@code augmented_from} names the original) and gets {@code _record_id = sha256(original _record_id, kind,
  * copy index)} ({@link Lineage#stableHash}), so re-runs give the same ids and ids never collide across copies or
- * kinds. All randomness comes from a {@link SplittableRandom} seeded by {@code xxhash64(seed, _record_id, copy index)}, so the output
- * does not depend on partitioning, order or run. Assumes {@code _record_id} is unique, as ingest guarantees.
+ * kinds. All randomness comes from a {@link SplittableRandom} seeded by
+ * {@code xxhash64(seed, _record_id, copy index)}, so the output does not depend on partitioning, order or run. Assumes {@code _record_id} is unique, as ingest guarantees.
  *
  * <p>Cost: text copies are a narrow map (no shuffle) producing {@code copies} rows per selected row. Class counts
  * take one aggregation job (one row per class reaches the driver); oversampling ranks each minority class in a

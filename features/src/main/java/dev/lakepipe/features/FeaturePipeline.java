@@ -68,7 +68,8 @@ import scala.Tuple2;
  *       skipped; for char n-grams whitespace runs collapsed to one space and trimmed), the imputed numeric
  *       values and their missing indicators (null or NaN), and the UTC event-time parts;</li>
  *   <li>text: {@code RegexTokenizer} (words: {@code (?U)\w+(?:['’]\w+)*}, i.e. Unicode letters, digits and
- *       marks with inner apostrophes kept; char-ngrams: every character), {@code NGram} when n &gt; 1, then {@code HashingTF} + {@code IDF} (tfidf) or
+ *       marks with inner apostrophes kept; char-ngrams: every character), {@code NGram} when n &gt; 1, then
+ *       {@code HashingTF} + {@code IDF} (tfidf) or
  *       {@link SequenceIndexer} (sequence, output {@code text_ids});</li>
  *   <li>numeric: {@code VectorAssembler} + {@code StandardScaler} (withMean, withStd: the sample std);</li>
  *   <li>categorical: {@code StringIndexer} (alphabetical, {@code handleInvalid = keep}) and, for one-hot,

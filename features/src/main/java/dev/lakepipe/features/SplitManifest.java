@@ -31,9 +31,9 @@ import org.apache.spark.sql.types.StructType;
  * {@code ops.split_manifest}: one row per split per run, saying what the split holds (rows, rows per label,
  * rows per fold, augmented rows, event-time range, distinct groups), how it was made (policy, seed, target
  * fraction, the time policy's bounds, the conf fingerprint a later run compares to reuse the assignment),
- * every leakage check with its result, where the fitted pipeline and the export are, and (on the train
- * row) what the pipeline learned from train; {@code source_versions} names the Delta versions it read: imputation values, scaler means and deviations, categories,
- * the vector layout. The {@code gap}
+ * every leakage check with its result, where the fitted pipeline and the export are, the Delta versions of
+ * the tables the run read ({@code source_versions}), and (on the train row) what the pipeline learned from
+ * train: imputation values, scaler means and deviations, categories, the vector layout. The {@code gap}
  * split (time policy) is listed too, so the rows add up to the stage's input.
  */
 public final class SplitManifest {
