@@ -25,7 +25,8 @@ import org.apache.spark.sql.Row;
  * pair or identical main text across splits, every label of validation and test seen in train, and, per
  * policy, strict time order with the gap or disjoint groups. Each check is recorded in
  * {@code ops.split_manifest} with its result; the stage fails when one does not pass. Rows in the time
- * policy's {@code gap} are in no split and are not compared.
+ * policy's {@code gap} are in no split and are not compared across splits, but their labels must be known to
+ * train like any row of gold.dataset.
  */
 public final class LeakageChecks {
 
@@ -85,7 +86,8 @@ public final class LeakageChecks {
 
     String label = schema.labelColumn();
     Map<String, List<String>> labelsBySplit = new LinkedHashMap<>();
-    for (Row r : inSplits.select(col(split), col(label)).distinct().orderBy(split, label).collectAsList()) {
+    // Gap rows too: they are in gold.dataset, so their labels are indexed as well.
+    for (Row r : assigned.select(col(split), col(label)).distinct().orderBy(split, label).collectAsList()) {
       labelsBySplit.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(r.getString(1));
     }
     List<String> trainLabels = labelsBySplit.getOrDefault(SplitSettings.TRAIN, List.of());

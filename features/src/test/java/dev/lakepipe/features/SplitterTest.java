@@ -306,6 +306,22 @@ class SplitterTest extends SparkTestBase {
   }
 
   @Test
+  void aLabelOnlyInTheGapFailsTheLabelCheck() {
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      rows.add(row("t" + i, i == 4 ? "spam" : "ham", T0.plusSeconds(3600L * i), null));
+    }
+    // Test starts at t5 (index round(10 * 0.5)); with a 1 h gap t4 is in the gap, the only spam row.
+    SplitSettings s = settings("split { policy = time, fractions { train = 0.5, test = 0.5 }, gap = 1h }");
+    Splitter.Result r = Splitter.assign(df(rows), links(), s, SCHEMA, 1, Splitter.Previous.NONE);
+    assertThat(splitOf(r.assigned()).get("r-t4")).isEqualTo("gap");
+    LeakageChecks.Check labels = LeakageChecks.run(r.assigned(), links(), s, SCHEMA).stream()
+        .filter(c -> c.name().equals(LeakageChecks.LABELS)).findFirst().orElseThrow();
+    assertThat(labels.passed()).isFalse();
+    assertThat(labels.detail()).startsWith("labels missing from train: 'spam' in gap.");
+  }
+
+  @Test
   void cumulativeNeedsFillOnlyWhatOldRowsLack() {
     List<BigDecimal> f = List.of(new BigDecimal("0.8"), new BigDecimal("0.1"), new BigDecimal("0.1"));
     assertThat(Splitter.cumulativeNeeds(5, f, new long[3])).containsExactly(4, 5, 5);
