@@ -111,7 +111,7 @@ public final class FeaturesJob {
       if (s.augment().enabled()) {
         rows = rows.unionByName(Augmentation.apply(train, s.augment(), schema, s.seed()));
       }
-      Dataset<Row> gold = persisted.cut(fitted.withWeights(fitted.indexLabels(fitted.transform(rows)))
+      Dataset<Row> gold = persisted.cut(fitted.withLabels(fitted.transform(rows))
           .withColumn(Lineage.RUN_ID, lit(run.runId())));
       long goldRows = gold.count();
       long augmented = gold.filter(col(Augmentation.AUGMENTED)).count();

@@ -109,23 +109,41 @@ public final class FittedFeatures {
    */
   public Dataset<Row> indexLabels(Dataset<Row> rows) {
     requireKnownLabels(rows, "index labels");
+    return rows.withColumn(FeaturePipeline.LABEL_INDEX, labelIndex());
+  }
+
+  /**
+   * Adds {@code label_index} and {@code weight} with one label check (a scan of {@code rows}), where
+   * {@link #indexLabels} then {@link #withWeights} would check twice.
+   */
+  public Dataset<Row> withLabels(Dataset<Row> rows) {
+    requireKnownLabels(rows, "index and weigh labels");
+    return rows.withColumn(FeaturePipeline.LABEL_INDEX, labelIndex())
+        .withColumn(FeaturePipeline.WEIGHT, weight());
+  }
+
+  private Column labelIndex() {
     Column index = null;
     for (int i = 0; i < labels().size(); i++) {
       Column match = col(metadata.labelColumn()).equalTo(lit(labels().get(i)));
       index = index == null ? when(match, (double) i) : index.when(match, (double) i);
     }
-    return rows.withColumn(FeaturePipeline.LABEL_INDEX, index.cast("double"));
+    return index.cast("double");
   }
 
   /** Adds {@code weight} (double): the class weight of the row's label. Checks labels like {@link #indexLabels}. */
   public Dataset<Row> withWeights(Dataset<Row> rows) {
     requireKnownLabels(rows, "weigh rows");
+    return rows.withColumn(FeaturePipeline.WEIGHT, weight());
+  }
+
+  private Column weight() {
     Column weight = null;
     for (Map.Entry<String, Double> e : classWeights().entrySet()) {
       Column match = col(metadata.labelColumn()).equalTo(lit(e.getKey()));
       weight = weight == null ? when(match, e.getValue()) : weight.when(match, e.getValue());
     }
-    return rows.withColumn(FeaturePipeline.WEIGHT, weight.cast("double"));
+    return weight.cast("double");
   }
 
   /** The train labels, alphabetically; {@code label_index} i means {@code labels().get(i)}. */
