@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
         IngestCommand.class,
         CleanCommand.class,
         FeaturesCommand.class,
+        TrainCommand.class,
         ValidateConfCommand.class,
         SqlCommand.class,
         CommandLine.HelpCommand.class

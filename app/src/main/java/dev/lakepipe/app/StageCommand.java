@@ -2,6 +2,7 @@ package dev.lakepipe.app;
 
 import dev.lakepipe.core.RunContext;
 import dev.lakepipe.core.config.LakepipeConfig;
+import dev.lakepipe.train.TrainJob;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -18,14 +19,20 @@ abstract class StageCommand implements Callable<Integer> {
 
   abstract List<Stages.Stage> stages();
 
+  /** Whether train resumes a stopped run; only {@code lakepipe train --resume} says so. */
+  TrainJob.Mode trainMode() {
+    return TrainJob.Mode.FRESH;
+  }
+
   @Override
   public Integer call() {
     LakepipeConfig config = common.loadForStages();
     RunContext run = common.runContext();
     PrintWriter out = spec.commandLine().getOut();
+    TrainJob.Mode trainMode = trainMode();
     Stages.withSession(config, String.join("+", stages().stream().map(s -> s.id).toList()), spark -> {
       for (Stages.Stage s : stages()) {
-        Stages.run(s, spark, config, run, out);
+        Stages.run(s, spark, config, run, out, trainMode);
       }
       Stages.printTables(spark, config, out);
     });

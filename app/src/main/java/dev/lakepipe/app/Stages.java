@@ -16,6 +16,9 @@ import dev.lakepipe.features.FeaturesSettings;
 import dev.lakepipe.ingest.IngestJob;
 import dev.lakepipe.ingest.IngestReport;
 import dev.lakepipe.ingest.IngestSettings;
+import dev.lakepipe.train.TrainJob;
+import dev.lakepipe.train.TrainReport;
+import dev.lakepipe.train.TrainSettings;
 import java.io.PrintWriter;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
@@ -30,7 +33,8 @@ final class Stages {
   enum Stage {
     INGEST("ingest"),
     CLEAN("clean"),
-    FEATURES("features");
+    FEATURES("features"),
+    TRAIN("train");
 
     final String id;
 
@@ -39,7 +43,7 @@ final class Stages {
     }
   }
 
-  static final List<Stage> ORDER = List.of(Stage.INGEST, Stage.CLEAN, Stage.FEATURES);
+  static final List<Stage> ORDER = List.of(Stage.INGEST, Stage.CLEAN, Stage.FEATURES, Stage.TRAIN);
 
   private Stages() {}
 
@@ -51,9 +55,16 @@ final class Stages {
     IngestSettings.parse(merged, dataset, problems);
     CleanSettings.parse(merged, dataset, problems);
     FeaturesSettings.parse(merged, dataset, problems);
+    TrainSettings.parse(merged, dataset, problems);
   }
 
   static void run(Stage stage, SparkSession spark, LakepipeConfig config, RunContext run, PrintWriter out) {
+    run(stage, spark, config, run, out, TrainJob.Mode.FRESH);
+  }
+
+  /** Runs one stage; {@code trainMode} says whether train starts afresh or resumes the run's checkpoints. */
+  static void run(Stage stage, SparkSession spark, LakepipeConfig config, RunContext run, PrintWriter out,
+      TrainJob.Mode trainMode) {
     switch (stage) {
       case INGEST -> {
         IngestReport report = IngestJob.run(spark, config, run);
@@ -68,6 +79,15 @@ final class Stages {
       case FEATURES -> {
         FeaturesReport report = FeaturesJob.run(spark, config, run);
         out.println("features (run " + run.runId() + "): rows in = placed in splits + quarantined");
+        out.print(report.table());
+      }
+      case TRAIN -> {
+        out.println("train (run " + run.runId() + "): one line per epoch; * marks the best so far");
+        out.flush();
+        TrainReport report = TrainJob.run(spark, config, run, trainMode, line -> {
+          out.println(line);
+          out.flush();
+        });
         out.print(report.table());
       }
       default -> throw new IllegalStateException("unknown stage " + stage);

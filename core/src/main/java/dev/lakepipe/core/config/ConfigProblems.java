@@ -83,6 +83,57 @@ public final class ConfigProblems {
     }
   }
 
+  /** A number in {@code [min, max]}; a problem naming the key and the range otherwise. */
+  public double doubleValue(Config c, String prefix, String key, double min, double max, double fallback) {
+    if (!c.hasPath(key)) {
+      return fallback;
+    }
+    try {
+      double v = c.getDouble(key);
+      if (!(v >= min && v <= max)) {
+        add("Key %s must be between %s and %s, got %s.", join(prefix, key), min, max, v);
+        return fallback;
+      }
+      return v;
+    } catch (ConfigException.WrongType e) {
+      add("Key %s must be a number, got '%s'.", join(prefix, key), c.getValue(key).unwrapped());
+      return fallback;
+    }
+  }
+
+  /** One of {@code allowed} (compared lowercase); a problem listing them otherwise. */
+  public String oneOf(Config c, String prefix, String key, List<String> allowed, String fallback) {
+    Optional<String> v = optString(c, prefix, key);
+    if (v.isEmpty()) {
+      return fallback;
+    }
+    String lower = v.get().toLowerCase(Locale.ROOT);
+    if (!allowed.contains(lower)) {
+      add("Key %s is '%s'. Use one of %s.", join(prefix, key), v.get(), String.join(", ", allowed));
+      return fallback;
+    }
+    return lower;
+  }
+
+  /** A duration such as {@code 90s} or {@code 5m}, at least {@code min}. */
+  public java.time.Duration duration(Config c, String prefix, String key, java.time.Duration min,
+      java.time.Duration fallback) {
+    if (!c.hasPath(key)) {
+      return fallback;
+    }
+    try {
+      java.time.Duration d = c.getDuration(key);
+      if (d.compareTo(min) < 0) {
+        add("Key %s must be at least %ss, got %s.", join(prefix, key), min.toSeconds(), c.getValue(key).unwrapped());
+        return fallback;
+      }
+      return d;
+    } catch (ConfigException.BadValue | ConfigException.WrongType e) {
+      add("Key %s must be a duration such as 90s or 5m, got '%s'.", join(prefix, key), c.getValue(key).unwrapped());
+      return fallback;
+    }
+  }
+
   public boolean bool(Config c, String prefix, String key, boolean fallback) {
     if (!c.hasPath(key)) {
       return fallback;

@@ -17,15 +17,24 @@ public record TableSettings(Mode mode, String warehouse, Map<String, String> nam
   public enum Mode { PATH, METASTORE }
 
   /** Logical table keys, and their default names. Stages look tables up by key. */
-  public static final Map<String, String> DEFAULT_NAMES = Map.of(
-      "bronze-records", "bronze.records",
-      "silver-records", "silver.records",
-      "gold-dataset", "gold.dataset",
-      "quarantine", "ops.quarantine",
-      "ingest-log", "ops.ingest_log",
-      "dq-report", "ops.dq_report",
-      "duplicates", "ops.duplicates",
-      "split-manifest", "ops.split_manifest");
+  public static final Map<String, String> DEFAULT_NAMES = Map.ofEntries(
+      Map.entry("bronze-records", "bronze.records"),
+      Map.entry("silver-records", "silver.records"),
+      Map.entry("gold-dataset", "gold.dataset"),
+      Map.entry("quarantine", "ops.quarantine"),
+      Map.entry("ingest-log", "ops.ingest_log"),
+      Map.entry("dq-report", "ops.dq_report"),
+      Map.entry("duplicates", "ops.duplicates"),
+      Map.entry("split-manifest", "ops.split_manifest"),
+      Map.entry("training-history", "results.training_history"),
+      Map.entry("models", "results.models"),
+      Map.entry("metrics", "results.metrics"),
+      Map.entry("confusion", "results.confusion"),
+      Map.entry("calibration", "results.calibration"),
+      Map.entry("drift", "results.drift"),
+      Map.entry("model-registry", "results.model_registry"),
+      Map.entry("predictions", "results.predictions"),
+      Map.entry("scores", "results.scores"));
 
   private static final Pattern TABLE_NAME = Pattern.compile("[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*");
 
