@@ -17,7 +17,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.deeplearning4j.spark.api.TrainingMaster;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
-import org.nd4j.evaluation.IEvaluation;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.schedule.ISchedule;
@@ -121,17 +120,16 @@ final class Trainer {
         }
         double fitSeconds = (System.nanoTime() - tFit) / 1e9;
         double trainLoss = sparkNet.getScore();
-        double[] validation = watchdog.run(group, String.format(Locale.ROOT, "train epoch %d/%d: validate", e,
-            s.epochs()), stall, () -> validate(sparkNet, validationPaths, validationSets));
         long iteration = network.getConfiguration().getIterationCount();
         double lr = schedule.valueAt((int) Math.max(0, iteration - 1), e - 1);
-        if (Double.isNaN(trainLoss) || Double.isNaN(validation[0]) || Double.isInfinite(trainLoss)) {
-          throw LakepipeErrors.jobFailed("train run " + runId, String.format(Locale.ROOT, "the loss became %s in "
-              + "epoch %d (train loss %s, validation loss %s, learning rate %.3g). Lower "
-              + "train.learning-rate.base, set train.optimizer.gradient-clip (e.g. 1.0), or check the features "
-              + "for extreme values. No model version was published.", Double.isNaN(trainLoss) ? "NaN"
-              : "infinite", e, trainLoss, validation[0], lr), null);
-        }
+        requireFinite(e, "train", trainLoss, lr);
+        String validating = String.format(Locale.ROOT, "train epoch %d/%d: validate", e, s.epochs());
+        double validationLoss = watchdog.run(group, validating, stall,
+            () -> sparkNet.calculateScoreMultiDataSet(validationSets, true));
+        requireFinite(e, "validation", validationLoss, lr);
+        Evaluation ev = watchdog.run(group, validating, stall, () -> (Evaluation) sparkNet.doEvaluation(
+            validationPaths, new SerializedMultiDataSetLoader(), new Evaluation(labels))[0]);
+        double[] validation = {validationLoss, ev.accuracy(), MacroF1.of(ev, labels.size())};
         EpochRecord partial = new EpochRecord(e, iteration, lr, trainLoss, validation[0], validation[1],
             validation[2], trainData.rows() / Math.max(1e-9, fitSeconds), 0, false);
         es = es.observe(e, partial.metric(s.earlyStopping().metric()), s.earlyStopping());
@@ -147,9 +145,7 @@ final class Trainer {
         double perEpoch = (System.nanoTime() - started) / 1e9 / (e - firstEpoch + 1);
         progress.accept(progressLine(record, s, perEpoch * (s.epochs() - e)));
       }
-      if (es.shouldStop(s.earlyStopping()) && epoch < s.epochs()) {
-        stopReason = "early-stopping";
-      } else if (es.shouldStop(s.earlyStopping())) {
+      if (es.shouldStop(s.earlyStopping())) {
         stopReason = "early-stopping";
       }
     }
@@ -159,13 +155,14 @@ final class Trainer {
     return new Result(best, history, es, stopReason, epoch);
   }
 
-  /** Validation loss, accuracy and macro-F1, computed on the executors. */
-  private double[] validate(SparkComputationGraph sparkNet, JavaRDD<String> paths, JavaRDD<MultiDataSet> sets) {
-    double loss = sparkNet.calculateScoreMultiDataSet(sets, true);
-    IEvaluation[] evals = sparkNet.doEvaluation(paths, new SerializedMultiDataSetLoader(),
-        new Evaluation(labels));
-    Evaluation ev = (Evaluation) evals[0];
-    return new double[] {loss, ev.accuracy(), MacroF1.of(ev, labels.size())};
+  /** A loss that is NaN or infinite stops the run with the epoch and the fix; nothing is published. */
+  private void requireFinite(int epoch, String which, double loss, double lr) {
+    if (Double.isNaN(loss) || Double.isInfinite(loss)) {
+      throw LakepipeErrors.jobFailed("train run " + runId, String.format(Locale.ROOT, "the %s loss became %s in "
+          + "epoch %d (learning rate %.3g). Lower train.learning-rate.base, set train.optimizer.gradient-clip "
+          + "(e.g. 1.0), or check the features for extreme values. No model version was published.", which,
+          Double.isNaN(loss) ? "NaN" : "infinite", epoch, lr), null);
+    }
   }
 
   static String progressLine(EpochRecord r, TrainSettings s, double etaSeconds) {

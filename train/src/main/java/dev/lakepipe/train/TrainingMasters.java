@@ -53,7 +53,8 @@ final class TrainingMasters {
    * workers, so an epoch's result does not depend on how many epochs this master ran before (resume).
    */
   static TrainingMaster<?, ?> averaging(TrainSettings s, int workers, long epochSeed) {
-    return new ParameterAveragingTrainingMaster.Builder(workers, 1)
+    // Each minibatch file holds batch-size examples (the last of a partition fewer).
+    return new ParameterAveragingTrainingMaster.Builder(workers, s.batchSize())
         .batchSizePerWorker(s.batchSize())
         .averagingFrequency(s.averagingFrequency())
         .workerPrefetchNumBatches(s.prefetch())

@@ -1,0 +1,26 @@
+package dev.lakepipe.evaluate;
+
+import java.util.Locale;
+
+/** What a score run wrote. Conservation: {@code in = scored + missingValue + failed}. */
+public record ScoreReport(String runId, String modelVersion, String source, long in, long scored,
+    long missingValue, long failed, String scoresTable) {
+
+  public long quarantined() {
+    return missingValue + failed;
+  }
+
+  public String table() {
+    StringBuilder out = new StringBuilder();
+    out.append(String.format(Locale.ROOT, "%-8s %9s %9s %12s%n", "", "in", "scored", "quarantined"));
+    out.append(String.format(Locale.ROOT, "%-8s %9d %9d %12d%n", "score", in, scored, quarantined()));
+    out.append(String.format(Locale.ROOT, "model %s; source %s%n", modelVersion, source));
+    if (quarantined() > 0) {
+      out.append(String.format(Locale.ROOT, "quarantined: %d missing a required value, %d failed to score "
+          + "(ops.quarantine, stage 'score', run_id %s)%n", missingValue, failed, runId));
+    }
+    out.append("scores: ").append(scoresTable).append(" (run_id ").append(runId).append(')')
+        .append(System.lineSeparator());
+    return out.toString();
+  }
+}

@@ -1,0 +1,166 @@
+package dev.lakepipe.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lakepipe.core.LakepipeException;
+import dev.lakepipe.core.RunContext;
+import dev.lakepipe.core.TableCatalog;
+import dev.lakepipe.core.config.LakepipeConfig;
+import dev.lakepipe.core.model.ModelStore;
+import dev.lakepipe.core.model.ModelVersion;
+import dev.lakepipe.core.testing.SparkTestBase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code lakepipe train} end to end on {@link TrainFixture}'s warehouse: the real features stage, then training
+ * on {@code local[2]} with each master, the tables and the model store, and each bad input refused before
+ * anything is written to {@code results.*}.
+ */
+class TrainJobTest extends SparkTestBase {
+
+  @TempDir
+  static Path warehouse;
+
+  @BeforeAll
+  static void features() {
+    TrainFixture.build(spark, warehouse);
+  }
+
+  static LakepipeConfig config(String train) {
+    return TrainFixture.config(warehouse, train);
+  }
+
+  private static long count(String sql) {
+    return spark.sql(sql).first().getLong(0);
+  }
+
+  @Test
+  void parameterAveragingTrainsPublishesAndRecordsEveryEpoch() throws IOException {
+    List<String> progress = new ArrayList<>();
+    TrainReport report = TrainJob.run(spark, config(""), RunContext.of("avg-1"), TrainJob.Mode.FRESH,
+        progress::add);
+
+    // The data: 64 + 32 train rows in minibatches of 8; 8 + 4 validation rows.
+    assertThat(report.trainRows()).isEqualTo(96);
+    assertThat(report.workers()).isEqualTo(2);
+    assertThat(report.master()).isEqualTo("averaging");
+    // Always predicting ham (train's majority) on 8 ham + 4 spam: F1(ham) = 2*8/(12+8) = 0.8, F1(spam) = 0.
+    assertThat(report.majorityBaseline()).isCloseTo(0.4, org.assertj.core.api.Assertions.within(1e-12));
+    // The words separate the classes: the model must beat the baseline by far.
+    assertThat(report.best().validationMacroF1()).isGreaterThan(0.9);
+
+    // One progress line and one history row per epoch; every epoch does the same number of iterations.
+    assertThat(progress).filteredOn(l -> l.startsWith("epoch")).hasSize(report.history().size());
+    new TableCatalog(spark, config("").tables()).registerAll();
+    assertThat(count("SELECT count(*) FROM results.training_history WHERE run_id = 'avg-1'"))
+        .isEqualTo(report.history().size());
+    List<Row> history = spark.sql("SELECT epoch, iteration, best_so_far, master, workers FROM "
+        + "results.training_history WHERE run_id = 'avg-1' ORDER BY epoch").collectAsList();
+    for (int i = 0; i < history.size(); i++) {
+      assertThat(history.get(i).getInt(0)).isEqualTo(i + 1);
+      assertThat(history.get(i).getLong(1)).isEqualTo(history.get(0).getLong(1) * (i + 1)).isPositive();
+      assertThat(history.get(i).getString(3)).isEqualTo("averaging");
+    }
+
+    // The model store and results.models agree, and the zip holds the best epoch's network.
+    ModelStore store = new ModelStore(warehouse.resolve("_models").toString(),
+        spark.sparkContext().hadoopConfiguration());
+    ModelVersion v = store.load("avg-1");
+    assertThat(v.labels()).containsExactly("ham", "spam");
+    assertThat(v.inputs()).containsExactly("features");
+    assertThat(v.bestEpoch()).isEqualTo(report.bestEpoch());
+    assertThat(v.goldVersion()).isZero();
+    assertThat(v.featuresRun()).isEqualTo("features-1");
+    Row models = spark.sql("SELECT best_epoch, best_metric, stop_reason, parameters, gold_version, labels "
+        + "FROM results.models WHERE run_id = 'avg-1'").first();
+    assertThat(models.getInt(0)).isEqualTo(report.bestEpoch());
+    assertThat(models.getDouble(1)).isEqualTo(report.best().validationMacroF1());
+    // features = 32 text slots + 1 numeric + 1 missing flag = 34; 34*8+8 + 8*2+2 parameters.
+    assertThat(models.getLong(3)).isEqualTo(34L * 8 + 8 + 8 * 2 + 2);
+    assertThat(models.getList(5)).containsExactly("ham", "spam");
+    assertThat(Files.isRegularFile(warehouse.resolve("_models/avg-1/model.zip"))).isTrue();
+
+    // Re-training on the same gold version reuses the minibatch files (their times do not change).
+    Map<Path, FileTime> before = minibatchTimes();
+    TrainJob.run(spark, config("epochs = 1"), RunContext.of("avg-2"), TrainJob.Mode.FRESH, l -> { });
+    assertThat(minibatchTimes()).isEqualTo(before);
+  }
+
+  @Test
+  void gradientSharingTrainsTheSameData() {
+    TrainReport report = TrainJob.run(spark, config("master = sharing, epochs = 3"), RunContext.of("share-1"),
+        TrainJob.Mode.FRESH, l -> { });
+    assertThat(report.master()).isEqualTo("sharing");
+    assertThat(report.history()).hasSize(3);
+    assertThat(report.best().validationMacroF1()).isGreaterThan(report.majorityBaseline());
+  }
+
+  @Test
+  void aSequenceNetworkWithoutTextIdsIsRefusedBeforeAnythingIsWritten() {
+    assertThatThrownBy(() -> TrainJob.run(spark, config("network.type = text-cnn"), RunContext.of("bad-1"),
+        TrainJob.Mode.FRESH, l -> { }))
+        .isInstanceOf(LakepipeException.class)
+        .hasMessageContaining("Cannot train train.network.type = text-cnn: the dataset has no text_ids")
+        .hasMessageContaining("features.text.representation = sequence");
+    new TableCatalog(spark, config("").tables()).registerAll();
+    assertThat(Files.exists(warehouse.resolve("_models/bad-1"))).isFalse();
+  }
+
+  @Test
+  void resumeWithoutACheckpointOrWithACorruptOneSaysWhatToDo() throws IOException {
+    assertThatThrownBy(() -> TrainJob.run(spark, config(""), RunContext.of("never-ran"), TrainJob.Mode.RESUME,
+        l -> { }))
+        .isInstanceOf(LakepipeException.class)
+        .hasMessageContaining("Cannot resume training run 'never-ran': there is no complete checkpoint in")
+        .hasMessageContaining("without --resume");
+    Path epoch = warehouse.resolve("_models/corrupt/checkpoints/epoch-0001");
+    Files.createDirectories(epoch);
+    Files.writeString(epoch.resolve("state.json"), "{\"epoch\": 1, \"fingerprint\": ");
+    Files.writeString(epoch.resolve("model.zip"), "not a zip");
+    assertThatThrownBy(() -> TrainJob.run(spark, config(""), RunContext.of("corrupt"), TrainJob.Mode.RESUME,
+        l -> { }))
+        .isInstanceOf(LakepipeException.class)
+        .hasMessageContaining("Cannot resume training run 'corrupt': the checkpoint")
+        .hasMessageContaining("is corrupt");
+    new TableCatalog(spark, config("").tables()).registerAll();
+    assertThat(count("SELECT count(*) FROM results.training_history WHERE run_id IN ('never-ran', 'corrupt')"))
+        .isZero();
+  }
+
+  @Test
+  void aLossThatBecomesNanStopsWithTheEpochAndTheFix() {
+    // A learning rate of 10 with plain SGD on unscaled inputs diverges in the first epoch.
+    assertThatThrownBy(() -> TrainJob.run(spark, config("optimizer { type = sgd, momentum = 0 }, "
+            + "learning-rate { base = 10, floor = 10, warmup-epochs = 0 }, network.hidden = [64, 64]"),
+        RunContext.of("nan-1"), TrainJob.Mode.FRESH, l -> { }))
+        .isInstanceOf(LakepipeException.class)
+        .hasMessageContaining("in epoch 1")
+        .hasMessageContaining("Lower train.learning-rate.base")
+        .hasMessageContaining("No model version was published");
+    assertThat(Files.exists(warehouse.resolve("_models/nan-1/model.json"))).isFalse();
+  }
+
+  private static Map<Path, FileTime> minibatchTimes() throws IOException {
+    Map<Path, FileTime> out = new TreeMap<>();
+    try (Stream<Path> files = Files.walk(warehouse.resolve("_artifacts/train/minibatches"))) {
+      for (Path p : files.filter(Files::isRegularFile).toList()) {
+        out.put(p, Files.getLastModifiedTime(p));
+      }
+    }
+    assertThat(out).isNotEmpty();
+    return out;
+  }
+}
