@@ -116,16 +116,21 @@ final class StallWatchdog implements AutoCloseable {
         throw stalledError(what, fix, null);
       }
       return result;
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // SparkException is checked, but Scala throws it undeclared
       if (stalled.get()) {
         throw stalledError(what, fix, e);
       }
-      throw e;
+      throw StallWatchdog.<RuntimeException>sneaky(e);
     } finally {
       done.set(true);
       monitor.interrupt();
       sc.clearJobGroup();
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <E extends Exception> E sneaky(Exception e) throws E {
+    throw (E) e;
   }
 
   private RuntimeException stalledError(String what, String fix, Throwable cause) {

@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Pre-flight ({@link Preflight}): is distributing this network worth it?</li>
  *   <li>Train epoch by epoch ({@link Trainer}): parameter averaging or gradient sharing, warm-up + cosine
  *       learning rate, validation on the executors, early stopping, a checkpoint per epoch; a row of
- *       {@code results.training_history} per epoch (keyed by run and epoch, so a resumed run adds none twice).</li>
+ *       {@code results.training_history} per epoch (a run starts by making the run's rows those of its
+ *       checkpoint, so a resumed run records every epoch once).</li>
  *   <li>Publish: the best epoch's network as {@code <store>/<version>/model.zip}, {@code model.json} last, then
  *       the run's row in {@code results.models}. A run that fails publishes no version and no models row.</li>
  * </ol>
@@ -206,11 +207,18 @@ public final class TrainJob {
     double baseline = majorityBaseline(validationRows, labels, majorityIndex(labels, stats));
 
     TableRef historyRef = catalog.table("training-history");
+    // The run's rows are those of its checkpoint's history: a run killed between a checkpoint and its history
+    // row, or after a row but before the next checkpoint, or a fresh run reusing a run id, all end consistent.
+    if (catalog.exists(historyRef)) {
+      catalog.delta(historyRef).delete(col(Lineage.RUN_ID).equalTo(run.runId()));
+    }
+    if (!state.history().isEmpty()) {
+      catalog.append(historyRef, historyRows(spark, state.history(), run.runId(), s, workers));
+    }
     Trainer trainer = new Trainer(spark, s, workers, run.runId(), labels,
         NetworkFactory.schedule(s.schedule(), s.epochs(), iterationsPerEpoch), listeners);
     Trainer.Result result = trainer.train(network, trainData, validationData, checkpoints, state,
-        record -> catalog.insertNew(historyRef, historyRow(spark, record, run.runId(), s, workers),
-            List.of(Lineage.RUN_ID, "epoch")),
+        record -> catalog.append(historyRef, historyRows(spark, List.of(record), run.runId(), s, workers)),
         progress);
 
     // Publish: the best network, its record, then the models row.
@@ -302,11 +310,13 @@ public final class TrainJob {
     };
   }
 
-  private static Dataset<Row> historyRow(SparkSession spark, EpochRecord r, String runId, TrainSettings s,
-      int workers) {
-    return spark.createDataFrame(List.of(RowFactory.create(runId, runId, r.epoch(), r.iteration(), r.learningRate(),
-        r.trainLoss(), r.validationLoss(), r.validationAccuracy(), r.validationMacroF1(), r.examplesPerSecond(),
-        r.seconds(), s.master().id(), workers, r.bestSoFar(), Timestamp.from(Instant.now()))), HISTORY);
+  private static Dataset<Row> historyRows(SparkSession spark, List<EpochRecord> records, String runId,
+      TrainSettings s, int workers) {
+    Timestamp now = Timestamp.from(Instant.now());
+    return spark.createDataFrame(records.stream().map(r -> RowFactory.create(runId, runId, r.epoch(),
+        r.iteration(), r.learningRate(), r.trainLoss(), r.validationLoss(), r.validationAccuracy(),
+        r.validationMacroF1(), r.examplesPerSecond(), r.seconds(), s.master().id(), workers, r.bestSoFar(), now))
+        .toList(), HISTORY);
   }
 
   private static Dataset<Row> modelsRow(SparkSession spark, ModelVersion v, EpochRecord best, TrainSettings s,

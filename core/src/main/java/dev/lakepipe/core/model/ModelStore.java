@@ -119,9 +119,21 @@ public final class ModelStore {
     return v.isEmpty() ? Optional.empty() : Optional.of(v.get(v.size() - 1));
   }
 
+  /**
+   * Writes {@code value} as JSON to {@code path} through a temporary file and a rename, so a reader (or a
+   * resume after a kill) sees the whole file or none of it.
+   */
   public void writeJson(Path path, Object value) {
-    try (OutputStream out = fs().create(path, true)) {
-      JSON.writeValue(out, value);
+    FileSystem fs = fs();
+    Path tmp = new Path(path.getParent(), "." + path.getName() + ".tmp");
+    try {
+      try (OutputStream out = fs.create(tmp, true)) {
+        JSON.writeValue(out, value);
+      }
+      fs.delete(path, false);
+      if (!fs.rename(tmp, path)) {
+        throw new IOException("cannot rename " + tmp + " to " + path);
+      }
     } catch (IOException e) {
       throw LakepipeErrors.jobFailed("write " + path, e.getMessage() + ". Check that the model store is writable",
           e);
