@@ -71,7 +71,14 @@ final class Preflight {
       job[i] = (System.nanoTime() - t0) / 1e6;
     }
     double transfer = net.numParams() * 4.0 * 2 * workers / BYTES_PER_MS;
-    double overhead = median(job) + transfer;
+    return judge(perIteration, median(job) + transfer, net.numParams(), workers, s);
+  }
+
+  /**
+   * The verdict for {@code perIteration} ms of compute per iteration and {@code overhead} ms per averaging
+   * round: the predicted speed-up {@code w f t / (f t + o)}, worth it above 1 with iterations of at least 1 ms.
+   */
+  static Verdict judge(double perIteration, double overhead, long parameters, int workers, TrainSettings s) {
     int f = s.master() == TrainSettings.Master.AVERAGING ? s.averagingFrequency() : 1;
     double speedup = workers * f * perIteration / (f * perIteration + overhead);
     boolean worth = workers > 1 && speedup > 1.0 && perIteration >= 1.0;
@@ -82,14 +89,14 @@ final class Preflight {
     } else if (worth) {
       message = String.format(Locale.ROOT, "pre-flight: %.2f ms per iteration, %.0f ms per averaging round "
           + "(%,d parameters): %d workers should run about %.1fx as fast as one", perIteration, overhead,
-          net.numParams(), workers, speedup);
+          parameters, workers, speedup);
     } else {
       int better = (int) Math.ceil(4 * overhead / Math.max(perIteration, 1e-3));
       message = String.format(Locale.ROOT, "pre-flight WARNING: %.2f ms per iteration against %.0f ms per "
               + "averaging round (%,d parameters): %d workers are predicted at %.2fx one worker, so distributed "
               + "training cannot pay off here%s. Raise train.batch-size (now %d) so an iteration does more work, "
               + "or train.averaging.frequency (now %d) to about %d, or use train.workers = 1.",
-          perIteration, overhead, net.numParams(), workers, speedup,
+          perIteration, overhead, parameters, workers, speedup,
           perIteration < 1.0 ? " (DL4J: iterations of ~1 ms are too small to scale)" : "", s.batchSize(),
           s.averagingFrequency(), better);
     }
