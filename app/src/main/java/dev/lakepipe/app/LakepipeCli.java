@@ -31,6 +31,8 @@ import picocli.CommandLine.Option;
         CleanCommand.class,
         FeaturesCommand.class,
         TrainCommand.class,
+        EvaluateCommand.class,
+        ScoreCommand.class,
         ValidateConfCommand.class,
         SqlCommand.class,
         CommandLine.HelpCommand.class

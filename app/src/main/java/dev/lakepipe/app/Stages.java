@@ -10,6 +10,9 @@ import dev.lakepipe.core.TableCatalog;
 import dev.lakepipe.core.config.ConfigProblems;
 import dev.lakepipe.core.config.DatasetSchema;
 import dev.lakepipe.core.config.LakepipeConfig;
+import dev.lakepipe.evaluate.EvaluateJob;
+import dev.lakepipe.evaluate.EvaluateReport;
+import dev.lakepipe.evaluate.EvaluateSettings;
 import dev.lakepipe.features.FeaturesJob;
 import dev.lakepipe.features.FeaturesReport;
 import dev.lakepipe.features.FeaturesSettings;
@@ -34,7 +37,8 @@ final class Stages {
     INGEST("ingest"),
     CLEAN("clean"),
     FEATURES("features"),
-    TRAIN("train");
+    TRAIN("train"),
+    EVALUATE("evaluate");
 
     final String id;
 
@@ -43,7 +47,8 @@ final class Stages {
     }
   }
 
-  static final List<Stage> ORDER = List.of(Stage.INGEST, Stage.CLEAN, Stage.FEATURES, Stage.TRAIN);
+  static final List<Stage> ORDER = List.of(Stage.INGEST, Stage.CLEAN, Stage.FEATURES, Stage.TRAIN,
+      Stage.EVALUATE);
 
   private Stages() {}
 
@@ -56,6 +61,7 @@ final class Stages {
     CleanSettings.parse(merged, dataset, problems);
     FeaturesSettings.parse(merged, dataset, problems);
     TrainSettings.parse(merged, dataset, problems);
+    EvaluateSettings.parse(merged, dataset, problems);
   }
 
   static void run(Stage stage, SparkSession spark, LakepipeConfig config, RunContext run, PrintWriter out) {
@@ -90,8 +96,18 @@ final class Stages {
         });
         out.print(report.table());
       }
+      case EVALUATE -> evaluate(spark, config, EvaluateSettings.parse(config), run, null, out);
       default -> throw new IllegalStateException("unknown stage " + stage);
     }
+    out.flush();
+  }
+
+  /** Runs evaluate and prints its headline metrics, the gate's verdict and the report's path. */
+  static void evaluate(SparkSession spark, LakepipeConfig config, EvaluateSettings settings, RunContext run,
+      Long driftFrom, PrintWriter out) {
+    EvaluateReport report = EvaluateJob.run(spark, config, settings, run, driftFrom);
+    out.println("evaluate (run " + run.runId() + "): headline metrics, gate verdict, report");
+    out.print(report.table());
     out.flush();
   }
 

@@ -182,6 +182,7 @@ class CliSampleDataTest extends SparkTestBase {
     assertThat(dq.out().lines().skip(1).findFirst()).contains("1\t" + kept);
 
     checkFeatures(run.out(), kept);
+    checkTrain(run.out());
 
     Result again = cli(withConf("ingest"));
     assertThat(again.code()).as(again.out() + again.err()).isZero();
@@ -195,6 +196,38 @@ class CliSampleDataTest extends SparkTestBase {
     assertThat(latestVersion(bronzePath)).isEqualTo(bronzeVersion);
     assertThat(spark.read().format("delta").load(quarantinePath).count()).isEqualTo(quarantineRows);
     assertThat(latestVersion(quarantinePath)).isEqualTo(quarantineVersion);
+  }
+
+  /** The train report's model line: version, best epoch, epochs, stop reason, validation macro-F1, baseline. */
+  private static final Pattern MODEL_LINE = Pattern.compile("(?m)^model (\\S+): best epoch (\\d+) of (\\d+) "
+      + "\\(([a-z-]+)\\), validation macro-F1 ([0-9.]+), accuracy ([0-9.]+) \\(majority-class baseline macro-F1 "
+      + "([0-9.]+)\\)$");
+
+  /**
+   * Train on the sample (conf/application.conf: MLP 4108 -> 64 -> 2, parameter averaging, up to 8 epochs): a
+   * progress line per epoch, a published model whose validation macro-F1 is far above the majority-class
+   * baseline, and the tables agree with the console.
+   */
+  private void checkTrain(String out) {
+    Matcher m = MODEL_LINE.matcher(out);
+    assertThat(m.find()).as(out).isTrue();
+    String version = m.group(1);
+    int epochs = Integer.parseInt(m.group(3));
+    double macroF1 = Double.parseDouble(m.group(5));
+    double baseline = Double.parseDouble(m.group(7));
+    // Validation is 87 ham + 42 spam; always predicting ham (train's majority) scores F1(ham) = 2*87/(129+87)
+    // = 0.8056 and F1(spam) = 0, macro 0.4028.
+    assertThat(baseline).isEqualTo(0.4028);
+    assertThat(macroF1).as("validation macro-F1 against the baseline %s", baseline).isGreaterThan(0.8);
+    assertThat(out.lines().filter(l -> l.startsWith("epoch ")).count()).isEqualTo(epochs);
+    assertThat(out).contains("pre-flight");
+    Result history = cli(withConf("sql", "SELECT count(*), max(validation_macro_f1) FROM results.training_history "
+        + "WHERE model_version = '" + version + "'", "--format", "tsv"));
+    assertThat(history.out().lines().skip(1).findFirst().orElseThrow()).startsWith(epochs + "\t");
+    Result models = cli(withConf("sql", "SELECT stop_reason, master, workers FROM results.models WHERE "
+        + "model_version = '" + version + "'", "--format", "tsv"));
+    assertThat(models.out().lines().skip(1).findFirst().orElseThrow()).isEqualTo(m.group(4) + "\taveraging\t2");
+    assertThat(warehouse.resolve("_models").resolve(version).resolve("model.zip")).isRegularFile();
   }
 
   /**

@@ -50,7 +50,7 @@ public final class TrainOverheadBenchmark {
   private record Case(String name, TrainSettings settings, double ratioTarget) {}
 
   /** One side's result over one repetition. */
-  private record Side(double seconds, double accuracy, double macroF1) {}
+  private record Side(double seconds, double accuracy, double macroF1, long iterations) {}
 
   public static void main(String[] args) {
     String warehouse = args.length > 0 ? args[0] : "lakehouse";
@@ -100,12 +100,12 @@ public final class TrainOverheadBenchmark {
       TrainSettings s = c.settings();
       ComputationGraphConfiguration conf = NetworkFactory.build(s, gold.shape(), gold.classWeights,
           iterationsPerEpoch);
-      Preflight.Verdict pre = Preflight.measure(spark, conf, gold.trainBatches, s, workers);
       TrainingMaster<?, ?> sharing = s.master() == TrainSettings.Master.SHARING
           ? TrainingMasters.sharing(s, spark.sparkContext(), workers) : null;
       // Warm-up: one epoch of each side on a throwaway network (JIT, native buffers, Spark's first jobs).
       single(conf, gold, trainPaths, validation, s, workers, 1);
       spark(spark, conf, gold, trainRdd, validation, s, workers, sharing, 1);
+      Preflight.Verdict pre = Preflight.measure(spark, conf, gold.trainBatches, s, workers);
       List<Side> singles = new ArrayList<>();
       List<Side> sparks = new ArrayList<>();
       for (int r = 0; r < reps; r++) {
@@ -116,8 +116,10 @@ public final class TrainOverheadBenchmark {
           sparks.add(spark(spark, conf, gold, trainRdd, validation, s, workers, sharing, s.epochs()));
           singles.add(single(conf, gold, trainPaths, validation, s, workers, s.epochs()));
         }
-        System.err.printf(Locale.ROOT, "[bench] %s %s rep %d: single %.2f s, spark %.2f s%n", c.name(),
-            s.master().id(), r + 1, singles.get(r).seconds(), sparks.get(r).seconds());
+        System.err.printf(Locale.ROOT, "[bench] %s %s rep %d: single %.2f s (%d iterations, val acc %.4f), "
+                + "spark %.2f s (%d iterations, val acc %.4f)%n", c.name(), s.master().id(), r + 1,
+            singles.get(r).seconds(), singles.get(r).iterations(), singles.get(r).accuracy(), sparks.get(r).seconds(),
+            sparks.get(r).iterations(), sparks.get(r).accuracy());
       }
       double[] ratios = new double[reps];
       for (int r = 0; r < reps; r++) {
@@ -195,7 +197,7 @@ public final class TrainOverheadBenchmark {
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     double[] v = gold.evaluate(net, validation);
-    return new Side(seconds, v[0], v[1]);
+    return new Side(seconds, v[0], v[1], net.getConfiguration().getIterationCount());
   }
 
   /** Spark fit on {@code local[2]}: what {@link Trainer} runs per epoch, without validation and checkpoints. */
@@ -226,7 +228,7 @@ public final class TrainOverheadBenchmark {
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     double[] v = gold.evaluate(net, validation);
-    return new Side(seconds, v[0], v[1]);
+    return new Side(seconds, v[0], v[1], net.getConfiguration().getIterationCount());
   }
 
   /** {@code s} with another master, hidden layers and epochs; gradient sharing on port + 100. */

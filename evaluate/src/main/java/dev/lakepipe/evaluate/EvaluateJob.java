@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * {@code lakepipe evaluate}: a model version from the model store, scored on the evaluated gold splits.
  *
  * <ol>
- *   <li>Resolve the model ({@code --model} / {@code evaluate.model}, else the newest finished version) and the
+ *   <li>Resolve the model ({@code --model} / {@code evaluate.model}, else the version this run id trained, as in
+ *       {@code lakepipe run}, else the newest finished version) and the
  *       fitted feature pipeline it was trained with ({@code FittedFeatures.load}). Gold rows made by another
  *       features run are transformed again with the model's pipeline, so inputs always match the model.</li>
  *   <li>Read {@code gold.dataset} filtered to {@code evaluate.splits} (test by default) before anything else
@@ -110,7 +111,9 @@ public final class EvaluateJob {
     Dataset<Row> gold = catalog.read(goldRef, "features");
     long goldVersion = catalog.version(goldRef);
     ModelStore store = new ModelStore(s.modelStore(), spark.sparkContext().hadoopConfiguration());
-    String version = s.model() != null ? s.model() : store.latest().orElseThrow(() -> LakepipeErrors.jobFailed(
+    // Default: the model this run id trained (lakepipe run), else the newest finished version.
+    String version = s.model() != null ? s.model() : store.versions().contains(run.runId()) ? run.runId()
+        : store.latest().orElseThrow(() -> LakepipeErrors.jobFailed(
         "evaluate", "the model store " + store.root() + " holds no finished model. Run 'lakepipe train' first, "
             + "or point train.model-store at the store that holds one.", null));
     ModelVersion model = store.load(version);
@@ -236,8 +239,9 @@ public final class EvaluateJob {
       TableRef registryRef = catalog.table("model-registry");
       Gate.Previous previous = previousBlessed(catalog, registryRef, run.runId());
       Gate.Verdict verdict = Gate.decide(s.gate(), headline, previous);
-      Row registryRow = RowFactory.create(run.runId(), version, verdict.blessed(), verdict.reasons(),
-          new TreeMap<>(headline), verdict.previousBlessedVersion(), firstSplit, goldVersion, createdAt);
+      Row registryRow = RowFactory.create(run.runId(), version, verdict.blessed(),
+          scala.collection.JavaConverters.asScalaBuffer(verdict.reasons()).toSeq(),
+          scala.collection.JavaConverters.mapAsScalaMap(new TreeMap<>(headline)), verdict.previousBlessedVersion(), firstSplit, goldVersion, createdAt);
       catalog.replaceRun(registryRef, spark.createDataFrame(List.of(registryRow), REGISTRY), run.runId());
 
       Path reportFile = new Path(new Path(s.reportPath(), run.runId()), "report.html");

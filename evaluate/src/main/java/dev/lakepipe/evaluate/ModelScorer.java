@@ -258,17 +258,9 @@ public final class ModelScorer implements Serializable {
       values[i] = row.get(i);
     }
     values[row.size()] = predicted;
-    values[row.size() + 1] = probabilities == null ? null : toList(probabilities);
+    values[row.size() + 1] = probabilities; // double[]: the row encoder takes primitive arrays as they are
     values[row.size() + 2] = error;
     return RowFactory.create(values);
-  }
-
-  private static List<Double> toList(double[] p) {
-    List<Double> out = new ArrayList<>(p.length);
-    for (double d : p) {
-      out.add(d);
-    }
-    return out;
   }
 
   private static boolean finite(double[] p) {
