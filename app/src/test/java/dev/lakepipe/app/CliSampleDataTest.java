@@ -183,6 +183,7 @@ class CliSampleDataTest extends SparkTestBase {
 
     checkFeatures(run.out(), kept);
     checkTrain(run.out());
+    checkEvaluate(run.out());
 
     Result again = cli(withConf("ingest"));
     assertThat(again.code()).as(again.out() + again.err()).isZero();
@@ -228,6 +229,27 @@ class CliSampleDataTest extends SparkTestBase {
         + "model_version = '" + version + "'", "--format", "tsv"));
     assertThat(models.out().lines().skip(1).findFirst().orElseThrow()).isEqualTo(m.group(4) + "\taveraging\t2");
     assertThat(warehouse.resolve("_models").resolve(version).resolve("model.zip")).isRegularFile();
+  }
+
+  /**
+   * Evaluate ends the run: headline metrics on the 128 test rows, the gate's verdict (conf: macro_f1 >= 0.7) and
+   * the report's path; results.metrics answers the analysts' query through the CLI.
+   */
+  private void checkEvaluate(String out) {
+    assertThat(out).contains("rows scored: {test=128}");
+    Matcher report = Pattern.compile("(?m)^report: (\\S+)$").matcher(out);
+    assertThat(report.find()).as(out).isTrue();
+    assertThat(Path.of(report.group(1))).isRegularFile();
+    assertThat(out).containsPattern("(?m)^gate: BLESSED");
+    Matcher runId = Pattern.compile("(?m)^evaluate \\(run (\\S+)\\)").matcher(out);
+    assertThat(runId.find()).isTrue();
+    Result metrics = cli(withConf("sql", "SELECT slice, metric, value FROM results.metrics WHERE run_id = '"
+        + runId.group(1) + "' AND slice = 'all' AND class = '*' AND metric = 'rows'", "--format", "tsv"));
+    assertThat(metrics.code()).as(metrics.err()).isZero();
+    assertThat(metrics.out().lines().skip(1).findFirst().orElseThrow()).isEqualTo("all\trows\t128.0");
+    Result predictions = cli(withConf("sql", "SELECT count(*) FROM results.predictions WHERE run_id = '"
+        + runId.group(1) + "'", "--format", "tsv"));
+    assertThat(predictions.out().lines().skip(1).findFirst().orElseThrow()).isEqualTo("128");
   }
 
   /**
