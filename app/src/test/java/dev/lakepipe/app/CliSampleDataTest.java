@@ -185,6 +185,15 @@ class CliSampleDataTest extends SparkTestBase {
     checkTrain(run.out());
     checkEvaluate(run.out());
 
+    // The master is a conf switch: gradient sharing trains the sample too, well above the baseline.
+    Result sharing = cli(withConf("train", "--set", "train.master=sharing", "--set", "train.epochs=2",
+        "--set", "train.preflight=false"));
+    assertThat(sharing.code()).as(sharing.out() + sharing.err()).isZero();
+    Matcher shared = MODEL_LINE.matcher(sharing.out());
+    assertThat(shared.find()).as(sharing.out()).isTrue();
+    assertThat(Double.parseDouble(shared.group(5))).as(sharing.out()).isGreaterThan(0.6);
+    assertThat(sharing.out()).contains("master sharing, 2 workers");
+
     Result again = cli(withConf("ingest"));
     assertThat(again.code()).as(again.out() + again.err()).isZero();
     Map<String, long[]> second = reportRows(again.out());

@@ -57,6 +57,9 @@ class ShadedJarSubmitIT extends SparkTestBase {
         + "{\"msg_id\": null, \"subj\": \"no id\", \"body\": \"text two\", \"class\": \"spam\"}\n"
         + "{\"msg_id\": \"<e3@x>\", \"subj\": \"yo\", \"body\": \"text three\", \"class\": \"spam\"}\n",
         StandardCharsets.UTF_8);
+    // 21 ham and 21 spam messages of distinct words, so train, validation and test all exist and the model
+    // has something to learn (the four rows above have one label each and stay in train).
+    Files.writeString(export.resolve("part-2.jsonl"), labelledMessages(), StandardCharsets.UTF_8);
     Path conf = dir.resolve("tiny.conf");
     Files.writeString(conf, """
         dataset {
@@ -118,27 +121,53 @@ class ShadedJarSubmitIT extends SparkTestBase {
     Map<String, long[]> report = reportRows(output);
     assertThat(report).as(output).containsOnlyKeys("crm", "export");
     assertThat(report.get("crm")).containsExactly(1, 3, 2, 1, 0);
-    assertThat(report.get("export")).containsExactly(1, 3, 2, 1, 0);
+    assertThat(report.get("export")).containsExactly(2, 45, 44, 1, 0);
 
     // Read back in this JVM, without the CLI: the exact rows the child wrote.
     List<Row> bronze = spark.read().format("delta").load(warehouse.resolve("bronze/records").toString())
         .groupBy("_source").count().orderBy("_source").collectAsList();
-    assertThat(bronze).extracting(r -> r.getString(0) + "=" + r.getLong(1)).containsExactly("crm=2", "export=2");
+    assertThat(bronze).extracting(r -> r.getString(0) + "=" + r.getLong(1)).containsExactly("crm=2", "export=44");
     List<String> ids = spark.read().format("delta").load(warehouse.resolve("bronze/records").toString())
         .select("id").orderBy("id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
-    assertThat(ids).containsExactly("<c1@x>", "<c2@x>", "<e1@x>", "<e3@x>");
+    assertThat(ids).hasSize(46).contains("<c1@x>", "<c2@x>", "<e1@x>", "<e3@x>", "<m0@x>", "<m41@x>");
     assertThat(spark.read().format("delta").load(warehouse.resolve("ops/quarantine").toString()).count())
         .isEqualTo(2);
 
-    // Clean and features ran too, with Spark MLlib from Spark's jars and the rest from the job jar: the four
-    // labels ("0", "1", "ham", "spam": this conf maps no synonyms) have one row each, so all go to train.
-    assertThat(output).contains("features (run ");
-    assertThat(spark.read().format("delta").load(warehouse.resolve("gold/dataset").toString())
-        .groupBy("split").count().collectAsList()).extracting(r -> r.getString(0) + "=" + r.getLong(1))
-        .containsExactly("train=4");
+    // Clean, features, train and evaluate ran too, with Spark MLlib from Spark's jars and the rest (Delta,
+    // Deeplearning4j and ND4J's natives) from the job jar.
+    assertThat(output).contains("features (run ", "train (run ", "evaluate (run ");
+    Map<String, Long> splits = new java.util.TreeMap<>();
+    spark.read().format("delta").load(warehouse.resolve("gold/dataset").toString()).groupBy("split").count()
+        .collectAsList().forEach(r -> splits.put(r.getString(0), r.getLong(1)));
+    assertThat(splits).containsOnlyKeys("test", "train", "validation");
     try (java.util.stream.Stream<Path> runs = Files.list(warehouse.resolve("_artifacts/features"))) {
       assertThat(runs.map(r -> r.resolve("metadata.json")).filter(Files::isRegularFile).count()).isEqualTo(1);
     }
+    try (java.util.stream.Stream<Path> models = Files.list(warehouse.resolve("_models"))) {
+      assertThat(models.map(m -> m.resolve("model.json")).filter(Files::isRegularFile).count()).isEqualTo(1);
+    }
+    assertThat(spark.read().format("delta").load(warehouse.resolve("results/predictions").toString()).count())
+        .isEqualTo(splits.get("test"));
+    assertThat(output).containsPattern("(?m)^report: .*report\\.html$");
+  }
+
+  /** 42 JSON lines, ids m0..m41, alternating ham and spam, each text eight words of its class's vocabulary. */
+  static String labelledMessages() {
+    String[] ham = ("meeting agenda review project budget quarter schedule minutes colleague office report "
+        + "lunch planning draft notes team deadline calendar slides feedback").split(" ");
+    String[] spam = ("cheap pills offer winner prize casino viagra discount click unsubscribe loan credit "
+        + "bonus free lottery million refund crypto deal urgent").split(" ");
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < 42; i++) {
+      String[] words = i % 2 == 0 ? ham : spam;
+      StringBuilder text = new StringBuilder();
+      for (int k = 0; k < 8; k++) {
+        text.append(k == 0 ? "" : " ").append(words[(i * 7 + k * k * 3 + k) % words.length]);
+      }
+      out.append(String.format(java.util.Locale.ROOT, "{\"msg_id\": \"<m%d@x>\", \"subj\": \"s%d\", "
+          + "\"body\": \"%s number %d\", \"class\": \"%s\"}%n", i, i, text, i, i % 2 == 0 ? "ham" : "spam"));
+    }
+    return out.toString();
   }
 
   private static Map<String, long[]> reportRows(String out) {

@@ -2,7 +2,6 @@ package dev.lakepipe.train;
 
 import dev.lakepipe.core.LakepipeErrors;
 import dev.lakepipe.core.model.WarmupCosineSchedule;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -10,7 +9,6 @@ import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
-import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.Convolution1DLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -112,13 +110,14 @@ public final class NetworkFactory {
     ComputationGraphConfiguration.GraphBuilder g = b.graphBuilder();
     List<String> inputs = inputs(n);
     g.addInputs(inputs.toArray(new String[0]));
-    List<InputType> types = new ArrayList<>();
+    // Every layer's nIn is set here, not inferred from input types: DL4J's inference would overwrite the
+    // embedding's vocabulary with the sequence length.
     String last;
+    int width;
     if (n.type().equals("mlp")) {
-      types.add(InputType.feedForward(shape.featureSize()));
       last = FEATURES;
+      width = shape.featureSize();
     } else {
-      types.add(InputType.feedForward(shape.sequenceLength()));
       g.addLayer("embedding", new EmbeddingSequenceLayer.Builder().nIn(shape.vocabulary()).nOut(n.embeddingSize())
           .inputLength(shape.sequenceLength()).build(), TEXT_IDS);
       last = "embedding";
@@ -128,40 +127,44 @@ public final class NetworkFactory {
         last = "attention";
       }
       if (n.type().equals("text-cnn")) {
-        g.addLayer("conv", new Convolution1DLayer.Builder().kernelSize(n.kernelSize()).nOut(n.filters())
-            .convolutionMode(ConvolutionMode.Same).activation(activation(n.activation())).build(), last);
+        g.addLayer("conv", new Convolution1DLayer.Builder().kernelSize(n.kernelSize()).nIn(n.embeddingSize())
+            .nOut(n.filters()).convolutionMode(ConvolutionMode.Same).activation(activation(n.activation()))
+            .build(), last);
         last = "conv";
+        width = n.filters();
       } else {
-        g.addLayer("lstm", new LSTM.Builder().nOut(n.lstmSize()).activation(Activation.TANH).build(), last);
+        g.addLayer("lstm", new LSTM.Builder().nIn(n.embeddingSize()).nOut(n.lstmSize())
+            .activation(Activation.TANH).build(), last);
         last = "lstm";
+        width = n.lstmSize();
       }
       g.addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.MAX).build(), last);
       last = "pool";
       if (n.withFeatures()) {
-        types.add(InputType.feedForward(shape.featureSize()));
         g.addVertex("merge", new MergeVertex(), last, FEATURES);
         last = "merge";
+        width += shape.featureSize();
       }
     }
     for (int i = 0; i < n.hidden().size(); i++) {
       String name = "dense" + i;
-      DenseLayer.Builder dense = new DenseLayer.Builder().nOut(n.hidden().get(i))
+      DenseLayer.Builder dense = new DenseLayer.Builder().nIn(width).nOut(n.hidden().get(i))
           .activation(activation(n.activation()));
       if (n.dropout() > 0) {
         dense.dropOut(1.0 - n.dropout()); // DL4J takes the probability of keeping a unit
       }
       g.addLayer(name, dense.build(), last);
       last = name;
+      width = n.hidden().get(i);
       if (n.batchNorm()) {
-        g.addLayer(name + "_bn", new BatchNormalization.Builder().build(), last);
+        g.addLayer(name + "_bn", new BatchNormalization.Builder().nIn(width).nOut(width).build(), last);
         last = name + "_bn";
       }
     }
     g.addLayer(OUTPUT, new OutputLayer.Builder(new LossMCXENT(Nd4j.create(classWeights).castTo(
         s.precision().equals("half") ? DataType.HALF : DataType.FLOAT).reshape(1, classWeights.length)))
-        .nOut(shape.classes()).activation(Activation.SOFTMAX).build(), last);
+        .nIn(width).nOut(shape.classes()).activation(Activation.SOFTMAX).build(), last);
     g.setOutputs(OUTPUT);
-    g.setInputTypes(types.toArray(new InputType[0]));
     return g.build();
   }
 

@@ -36,7 +36,15 @@ final class TrainFixture {
 
   private TrainFixture() {}
 
+  /** The default text features: hashed TF-IDF over 32 slots, every train term kept. */
+  static final String TFIDF = "text { num-features = 32, min-doc-freq = 1 }";
+
   static String conf(Path warehouse, String train) {
+    return conf(warehouse, TFIDF, train);
+  }
+
+  /** The fixture's conf with these {@code features} text keys (e.g. the sequence representation). */
+  static String conf(Path warehouse, String features, String train) {
     return """
         dataset {
           name = "t"
@@ -44,10 +52,9 @@ final class TrainFixture {
         }
         tables.warehouse = "%s"
         features {
-          text.num-features = 32
-          text.min-doc-freq = 1
           export.rows-per-file = 16
           split.folds = 0
+          %s
         }
         train {
           batch-size = 8
@@ -59,15 +66,24 @@ final class TrainFixture {
           learning-rate { base = 0.01, floor = 0.001, warmup-epochs = 1 }
           %s
         }
-        """.formatted(warehouse, train);
+        """.formatted(warehouse, features, train);
   }
 
   static LakepipeConfig config(Path warehouse, String train) {
     return TestConfigs.of(conf(warehouse, train));
   }
 
+  static LakepipeConfig config(Path warehouse, String features, String train) {
+    return TestConfigs.of(conf(warehouse, features, train));
+  }
+
   /** Writes silver and runs the features stage, so the warehouse holds gold, its export and manifest. */
   static void build(SparkSession spark, Path warehouse) {
+    build(spark, warehouse, TFIDF);
+  }
+
+  /** As {@link #build(SparkSession, Path)}, with these {@code features} text keys. */
+  static void build(SparkSession spark, Path warehouse, String features) {
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < 120; i++) {
       boolean ham = i < 80;
@@ -81,6 +97,6 @@ final class TrainFixture {
     }
     spark.createDataFrame(rows, SILVER).write().format("delta").mode(SaveMode.Overwrite)
         .save(warehouse.resolve("silver/records").toString());
-    FeaturesJob.run(spark, config(warehouse, ""), RunContext.of("features-1"));
+    FeaturesJob.run(spark, config(warehouse, features, ""), RunContext.of("features-1"));
   }
 }
