@@ -119,7 +119,7 @@ public final class EvaluateJob {
     ModelVersion model = store.load(version);
     FittedFeatures fitted = FittedFeatures.load(spark, model.featuresPath());
     List<String> labels = model.labels();
-    int majority = majorityIndex(labels, fitted.statistics());
+    int majority = fitted.majorityLabelIndex();
 
     List<String> goldColumns = List.of(gold.columns());
     List<String> missingSlices = s.slices().stream().filter(c -> !goldColumns.contains(c)).toList();
@@ -385,20 +385,6 @@ public final class EvaluateJob {
       return null;
     }
     return new Gate.Previous(rows.get(0).getString(0), new TreeMap<>(rows.get(0).<String, Double>getJavaMap(1)));
-  }
-
-  /** The index of the most frequent train label (the first on a tie), from the pipeline's statistics. */
-  static int majorityIndex(List<String> labels, Map<String, String> stats) {
-    int majority = 0;
-    long most = -1;
-    for (int i = 0; i < labels.size(); i++) {
-      long rows = Long.parseLong(stats.getOrDefault("label." + labels.get(i) + ".rows", "0"));
-      if (rows > most) {
-        most = rows;
-        majority = i;
-      }
-    }
-    return majority;
   }
 
   /** Character-length buckets of the text: 0-99, 100-499, 500-1999, 2000+ (null text: null). */

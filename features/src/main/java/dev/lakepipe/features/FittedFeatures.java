@@ -151,6 +151,23 @@ public final class FittedFeatures {
     return metadata.labels();
   }
 
+  /**
+   * The index in {@link #labels()} of the most frequent train label (the first, alphabetically, on a tie):
+   * what the majority-class baseline predicts.
+   */
+  public int majorityLabelIndex() {
+    int majority = 0;
+    long most = -1;
+    for (int i = 0; i < labels().size(); i++) {
+      long rows = metadata.labelCounts().getOrDefault(labels().get(i), 0L);
+      if (rows > most) {
+        most = rows;
+        majority = i;
+      }
+    }
+    return majority;
+  }
+
   /** Label to weight, alphabetically by label ({@link ClassWeights}). */
   public Map<String, Double> classWeights() {
     return metadata.classWeights();

@@ -204,7 +204,7 @@ public final class TrainJob {
       }
       progress.accept(preflight);
     }
-    double baseline = majorityBaseline(validationRows, labels, majorityIndex(labels, stats));
+    double baseline = majorityBaseline(validationRows, fitted.majorityLabelIndex());
 
     TableRef historyRef = catalog.table("training-history");
     // The run's rows are those of its checkpoint's history: a run killed between a checkpoint and its history
@@ -263,26 +263,12 @@ public final class TrainJob {
     }
   }
 
-  /** The index of the most frequent train label (the first, alphabetically, on a tie). */
-  static int majorityIndex(List<String> labels, Map<String, String> stats) {
-    int majority = 0;
-    long most = -1;
-    for (int i = 0; i < labels.size(); i++) {
-      long rows = Long.parseLong(stats.getOrDefault("label." + labels.get(i) + ".rows", "0"));
-      if (rows > most) {
-        most = rows;
-        majority = i;
-      }
-    }
-    return majority;
-  }
-
   /**
    * Macro-F1 on the validation rows of always predicting {@code majority} (train's most frequent label): the bar
    * a model must clear. That class gets F1 {@code 2 n_m / (n + n_m)} (precision n_m / n, recall 1), every
    * other class present gets 0; the mean is over the classes present in validation.
    */
-  static double majorityBaseline(Dataset<Row> validation, List<String> labels, int majority) {
+  static double majorityBaseline(Dataset<Row> validation, int majority) {
     long n = 0;
     long nm = 0;
     int present = 0;
