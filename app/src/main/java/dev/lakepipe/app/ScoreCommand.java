@@ -12,11 +12,12 @@ import picocli.CommandLine.Option;
 
 @Command(name = "score", mixinStandardHelpOptions = true,
     description = {"Score new rows with the blessed model (or --model) into results.scores.",
-        "Reads a Parquet or Delta folder of rows with the dataset's canonical columns (not an ingest source: "
-            + "ingest has no API that reads one source without writing bronze; clean's row rules are not "
-            + "applied), transforms them with the model's fitted feature pipeline and scores them on the "
-            + "executors. Rows missing a required value or that cannot be scored go to ops.quarantine; rows in = "
-            + "scored + quarantined."})
+        "Reads a source of ingest.sources (every file, as ingest reads it, without the label; nothing written "
+            + "to bronze) or a Parquet or Delta folder of rows with the dataset's canonical columns, applies "
+            + "clean's row rules (normalize, rules, missing; not deduplication), transforms the rows with the "
+            + "model's fitted feature pipeline and scores them on the executors. Unreadable records, rows a clean "
+            + "rule rejects, rows missing a required value and rows that cannot be scored go to ops.quarantine "
+            + "(stage score) with their reason; rows read = scored + quarantined."})
 final class ScoreCommand implements Callable<Integer> {
 
   @CommandLine.Mixin
@@ -25,8 +26,9 @@ final class ScoreCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--source", required = true, paramLabel = "PATH",
-      description = "A Parquet or Delta folder of rows with the canonical columns (dataset.columns).")
+  @Option(names = "--source", required = true, paramLabel = "NAME|PATH",
+      description = "A source name of ingest.sources, or a Parquet or Delta folder of rows with the canonical "
+          + "columns (dataset.columns). A name wins over a folder of the same name.")
   String source;
 
   @Option(names = "--model", paramLabel = "VERSION",

@@ -58,30 +58,46 @@ import org.apache.spark.sql.types.DataTypes;
  * <p>Cost: projections and filters only, no shuffle; the NFKC step is a UDF per text value. Deterministic:
  * every decision depends on the row alone. Both outputs derive from the same plan, so a caller that uses both
  * should cache the input.
+ *
+ * <p>Clean's public transform API: {@link CleanJob} applies it to bronze, and score applies it to new rows
+ * (with {@link RowCleaningSettings#withoutLabelChecks}, as new rows may have no label) before the feature
+ * pipeline, so both see one implementation of the rules. Deduplication is not part of it.
  */
-final class RowCleaning {
+public final class RowCleaning {
 
-  static final String FLAGS = "_flags";
+  public static final String FLAGS = "_flags";
   static final String STAGE = "clean";
 
-  static final String RULE_FAILED = "RULE_FAILED";
-  static final String MISSING_VALUE = "MISSING_VALUE";
-  static final String UNKNOWN_LABEL = "UNKNOWN_LABEL";
+  public static final String RULE_FAILED = "RULE_FAILED";
+  public static final String MISSING_VALUE = "MISSING_VALUE";
+  public static final String UNKNOWN_LABEL = "UNKNOWN_LABEL";
   /** rule_id of an unknown-label quarantine. */
   static final String LABELS_RULE = "labels";
 
   private static final String RAW = "_clean_raw_record";
   private static final String PROBLEMS = "_clean_problems";
 
-  record Result(Dataset<Row> kept, Dataset<Row> quarantined) {}
+  /**
+   * @param kept every input column, normalised, plus {@code _flags} (never null)
+   * @param quarantined rows shaped like {@link QuarantineTable#SCHEMA}
+   */
+  public record Result(Dataset<Row> kept, Dataset<Row> quarantined) {}
 
   private RowCleaning() {}
 
+  /** {@link #apply(Dataset, RowCleaningSettings, DatasetSchema, RunContext, String)} for the clean stage. */
+  static Result apply(Dataset<Row> bronze, RowCleaningSettings s, DatasetSchema schema, RunContext run) {
+    return apply(bronze, s, schema, run, STAGE);
+  }
+
   /**
    * Kept: every input column, normalised, plus {@code _flags} (never null). Quarantined: rows shaped like
-   * {@link QuarantineTable#SCHEMA}. Every input row is in exactly one of the two. Pure: no I/O.
+   * {@link QuarantineTable#SCHEMA}, recorded under {@code stage}. Every input row is in exactly one of the two.
+   * The input needs the lineage columns ({@code _record_id, _source, _source_file, _source_row}), the
+   * canonical columns the rules name, and no {@code _flags} column. Pure: no I/O.
    */
-  static Result apply(Dataset<Row> bronze, RowCleaningSettings s, DatasetSchema schema, RunContext run) {
+  public static Result apply(Dataset<Row> bronze, RowCleaningSettings s, DatasetSchema schema, RunContext run,
+      String stage) {
     List<String> input = Arrays.asList(bronze.columns());
     Map<String, DatasetSchema.Role> roles = new LinkedHashMap<>();
     schema.columns().forEach((c, role) -> {
@@ -142,7 +158,7 @@ final class RowCleaning {
     }
     keptColumns[input.size()] = col(FLAGS);
     Dataset<Row> kept = rows.filter(size(col(PROBLEMS)).equalTo(0)).select(keptColumns);
-    Dataset<Row> quarantined = quarantineRows(rows.filter(size(col(PROBLEMS)).gt(0)), run);
+    Dataset<Row> quarantined = quarantineRows(rows.filter(size(col(PROBLEMS)).gt(0)), run, stage);
     return new Result(kept, quarantined);
   }
 
@@ -273,7 +289,7 @@ final class RowCleaning {
         s.as("detail"), s.as("fix")));
   }
 
-  private static Dataset<Row> quarantineRows(Dataset<Row> bad, RunContext run) {
+  private static Dataset<Row> quarantineRows(Dataset<Row> bad, RunContext run, String stage) {
     Column first = element_at(col(PROBLEMS), 1);
     Column where = concat(coalesce(col(Lineage.SOURCE_FILE), lit("unknown file")),
         coalesce(concat(lit(" line "), col(Lineage.SOURCE_ROW).cast("string")), lit("")));
@@ -285,9 +301,9 @@ final class RowCleaning {
     Column row = coalesce(col(Lineage.SOURCE_ROW).cast("string"), col(Lineage.RECORD_ID));
     Column reason = concat_ws("/", first.getField("code"), first.getField("rule_id"));
     return bad.select(
-        QuarantineTable.quarantineId(lit(STAGE), col(Lineage.SOURCE), col(Lineage.SOURCE_FILE), row, reason)
+        QuarantineTable.quarantineId(lit(stage), col(Lineage.SOURCE), col(Lineage.SOURCE_FILE), row, reason)
             .as(QuarantineTable.QUARANTINE_ID),
-        lit(STAGE).as("stage"),
+        lit(stage).as("stage"),
         col(Lineage.SOURCE),
         col(Lineage.SOURCE_FILE),
         col(Lineage.SOURCE_ROW).cast("long").as(Lineage.SOURCE_ROW),

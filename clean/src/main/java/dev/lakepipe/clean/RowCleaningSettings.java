@@ -141,6 +141,18 @@ public record RowCleaningSettings(
     missing = Map.copyOf(missing);
   }
 
+  /**
+   * These settings for rows that may have no label (new rows to score): labels are still normalised (trim,
+   * synonyms) where present, but no label decides a row's fate: unknown labels are kept, the missing-value
+   * policy of the label column and the rules on it are dropped. Every other step is unchanged.
+   */
+  public RowCleaningSettings withoutLabelChecks(String labelColumn) {
+    Map<String, MissingPolicy> keptMissing = new LinkedHashMap<>(missing);
+    keptMissing.remove(labelColumn);
+    return new RowCleaningSettings(textCase, textMarkup, categoricalCase, regexExtract, labelSynonyms,
+        UnknownLabels.KEEP, rules.stream().filter(r -> !r.column().equals(labelColumn)).toList(), keptMissing);
+  }
+
   /** Nothing configured: fixed normalisation steps only, categoricals lowercased, no rules, missing kept. */
   public static RowCleaningSettings defaults() {
     return new RowCleaningSettings(LetterCase.KEEP, Markup.KEEP, LetterCase.LOWER, Map.of(), Map.of(),

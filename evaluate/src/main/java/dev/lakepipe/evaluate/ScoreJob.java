@@ -8,6 +8,9 @@ import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.when;
 
+import dev.lakepipe.clean.CleanSettings;
+import dev.lakepipe.clean.RowCleaning;
+import dev.lakepipe.clean.RowCleaningSettings;
 import dev.lakepipe.core.LakepipeErrors;
 import dev.lakepipe.core.Lineage;
 import dev.lakepipe.core.Persisted;
@@ -21,6 +24,7 @@ import dev.lakepipe.core.config.LakepipeConfig;
 import dev.lakepipe.core.model.ModelStore;
 import dev.lakepipe.core.model.ModelVersion;
 import dev.lakepipe.features.FittedFeatures;
+import dev.lakepipe.ingest.SourceReader;
 import java.io.IOException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
@@ -36,24 +40,35 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code lakepipe score}: new rows through the model's fitted feature pipeline and the model, into
- * {@code results.scores}; rows that cannot be scored into {@code ops.quarantine}.
+ * {@code lakepipe score}: new rows through clean's row rules, the model's fitted feature pipeline and the model,
+ * into {@code results.scores}; rows that cannot be scored into {@code ops.quarantine} with stage {@code score}.
  *
- * <p><b>Input.</b> A Parquet or Delta folder (a {@code _delta_log} means Delta) of rows with the dataset's
- * canonical columns, as {@code silver.records} holds them. Ingest has no public API that reads one source
- * without writing bronze, and clean's row rules are not public either, so score does not read
- * {@code ingest.sources} itself nor apply clean's rules: it applies the fitted feature pipeline only. Rows keep
- * their {@code _record_id}, {@code _source} and {@code _source_file} when they have them; otherwise
- * {@code _record_id} is a stable hash of the path and the id column (the whole row when the id is null),
- * {@code _source} is the path and {@code _source_file} the file the row came from.
+ * <p><b>Input.</b> {@code --source} is either the name of a source in {@code ingest.sources} (a name wins over a
+ * folder of the same name), read with ingest's loading API {@link SourceReader#read} (every file of the source,
+ * whatever {@code ops.ingest_log} says; nothing is written to bronze or the log; the label is not read, since new
+ * rows need none), or a Parquet or Delta folder (a {@code _delta_log} means Delta) of rows with the dataset's
+ * canonical columns, as {@code silver.records} holds them. Folder rows keep their {@code _record_id},
+ * {@code _source} and {@code _source_file} when they have them; otherwise {@code _record_id} is a stable hash of
+ * the path and the id column (the whole row when the id is null), {@code _source} is the path and
+ * {@code _source_file} the file the row came from. A folder without a required column (dataset.required, the
+ * label aside) or a column a clean rule names is refused with an error naming it.
  *
- * <p><b>Model.</b> {@code --model}, else the newest blessed model in {@code results.model_registry}.
+ * <p><b>Steps.</b> (1) a source's unreadable records (ingest's reason codes) are set aside; (2) clean's row
+ * steps ({@link RowCleaning}: normalisation, {@code clean.rules}, {@code clean.missing}) with
+ * {@link RowCleaningSettings#withoutLabelChecks}: labels are normalised where present but never quarantine a
+ * row. Deduplication against silver is not applied: a new row is scored even when silver holds its twin;
+ * (3) the fitted feature pipeline; (4) the model.
  *
- * <p><b>Nothing lost.</b> A row missing a value of a required column (dataset.required, the label aside) is
- * quarantined with reason {@code missing_value} and never transformed; a row whose transformed inputs the
- * network cannot take (null or wrong width) or whose inference fails is quarantined with {@code score_failed}.
- * Conservation is checked before anything is written: rows in = scored + quarantined. Re-running with the same
- * run id replaces this run's scores and quarantines no row twice.
+ * <p><b>Model.</b> {@code --model}, else the newest blessed model in {@code results.model_registry}; every score
+ * row carries its {@code model_version}.
+ *
+ * <p><b>Nothing lost.</b> Quarantined, each with its reason code: records ingest cannot read (MALFORMED_RECORD,
+ * BAD_TYPE, BAD_TIMESTAMP, MISSING_REQUIRED, ...), rows a clean rule or missing-value policy rejects
+ * (RULE_FAILED with the rule id, MISSING_VALUE), rows still missing a required value ({@code missing_value}),
+ * and rows whose transformed inputs the network cannot take or whose inference fails ({@code score_failed}).
+ * Conservation is checked before anything is written: rows read = scored + unreadable + rejected by clean +
+ * missing a value + failed. Re-running with the same run id replaces this run's scores and quarantines no row
+ * twice.
  */
 public final class ScoreJob {
 
@@ -74,34 +89,50 @@ public final class ScoreJob {
   private static ScoreReport execute(SparkSession spark, LakepipeConfig config, EvaluateSettings s, RunContext run,
       String source, String requestedModel) {
     DatasetSchema schema = config.dataset();
+    RowCleaningSettings cleaning = CleanSettings.parse(config).rows().withoutLabelChecks(schema.labelColumn());
     TableCatalog catalog = new TableCatalog(spark, config.tables());
     catalog.registerAll();
-    Dataset<Row> raw = read(spark, config, source);
     ModelStore store = new ModelStore(s.modelStore(), spark.sparkContext().hadoopConfiguration());
     String version = requestedModel != null ? requestedModel : blessedModel(catalog);
     ModelVersion model = store.load(version);
     FittedFeatures fitted = FittedFeatures.load(spark, model.featuresPath());
-
-    List<String> have = List.of(raw.columns());
     List<String> required = new ArrayList<>(schema.requiredColumns());
     required.remove(schema.labelColumn());
-    List<String> absent = required.stream().filter(c -> !have.contains(c)).toList();
-    if (!absent.isEmpty()) {
-      throw LakepipeErrors.jobFailed("score " + source, String.format(Locale.ROOT, "the rows have no column(s) %s "
-          + "(columns: %s). Score rows with the dataset's canonical columns (dataset.columns), as silver.records "
-          + "holds them.", absent, String.join(", ", have)), null);
-    }
-    Dataset<Row> rows = withLineage(raw, schema, source);
-    List<String> recordColumns = List.of(rows.columns());
 
-    // The first required column that is null, per row; such rows are not transformed.
-    Column missing = lit(null).cast("string");
-    for (int i = required.size() - 1; i >= 0; i--) {
-      missing = when(col(required.get(i)).isNull(), lit(required.get(i))).otherwise(missing);
-    }
     try (Persisted persisted = new Persisted()) {
-      Dataset<Row> checked = persisted.cut(rows.withColumn("_missing", missing));
-      long in = checked.count();
+      // 1. Canonical rows with lineage, and (from a source) the records ingest cannot read.
+      Dataset<Row> rows;
+      Dataset<Row> unreadable;
+      long in;
+      long unreadableRows;
+      if (isIngestSource(config, source)) {
+        SourceReader.SourceRows read = SourceReader.read(spark, config, source, SourceReader.Labels.SKIP, STAGE,
+            run, persisted);
+        rows = read.good();
+        unreadable = read.bad();
+        in = read.read();
+        unreadableRows = read.badCount();
+      } else {
+        Dataset<Row> raw = read(spark, config, source);
+        checkColumns(raw, required, cleaning, source);
+        rows = persisted.cut(withLineage(raw.drop(RowCleaning.FLAGS), schema, source));
+        unreadable = spark.createDataFrame(List.<Row>of(), QuarantineTable.SCHEMA);
+        in = rows.count();
+        unreadableRows = 0;
+      }
+
+      // 2. Clean's row steps.
+      RowCleaning.Result cleaned = RowCleaning.apply(rows, cleaning, schema, run, STAGE);
+      Dataset<Row> rejected = persisted.cut(cleaned.quarantined());
+      Dataset<Row> kept = cleaned.kept();
+      List<String> recordColumns = List.of(kept.columns());
+
+      // 3-4. The first required column that is null, per row; such rows are not transformed. Then features, model.
+      Column missing = lit(null).cast("string");
+      for (int i = required.size() - 1; i >= 0; i--) {
+        missing = when(col(required.get(i)).isNull(), lit(required.get(i))).otherwise(missing);
+      }
+      Dataset<Row> checked = persisted.cut(kept.withColumn("_missing", missing));
       Dataset<Row> incomplete = checked.filter(col("_missing").isNotNull());
       Dataset<Row> complete = checked.filter(col("_missing").isNull()).drop("_missing");
       ModelScorer scorer = ModelScorer.load(spark, store, model, s.batchSize());
@@ -109,11 +140,13 @@ public final class ScoreJob {
       Dataset<Row> failed = scored.filter(col(ModelScorer.SCORE_ERROR).isNotNull());
       Dataset<Row> good = scored.filter(col(ModelScorer.SCORE_ERROR).isNull());
       long scoredRows = good.count();
+      long rejectedRows = rejected.count();
       long incompleteRows = incomplete.count();
       long failedRows = failed.count();
-      if (in != scoredRows + incompleteRows + failedRows) {
-        throw LakepipeErrors.conservationBroken(STAGE, in + " rows in, but " + scoredRows + " scored + "
-            + incompleteRows + " missing a required value + " + failedRows + " failed to score");
+      if (in != scoredRows + unreadableRows + rejectedRows + incompleteRows + failedRows) {
+        throw LakepipeErrors.conservationBroken(STAGE, in + " rows read, but " + scoredRows + " scored + "
+            + unreadableRows + " unreadable + " + rejectedRows + " rejected by clean's rules + " + incompleteRows
+            + " missing a required value + " + failedRows + " failed to score");
       }
 
       Timestamp at = Timestamp.from(run.startedAt());
@@ -123,22 +156,49 @@ public final class ScoreJob {
       out.add(lit(at).as("scored_at"));
       catalog.replaceRun(catalog.table("scores"), good.select(out.toArray(Column[]::new)), run.runId());
 
-      Dataset<Row> quarantine = QuarantineTable.ofRecords(incomplete, recordColumns, STAGE, run, lit(MISSING_VALUE),
-          lit("dataset.required"), col("_missing"),
-          org.apache.spark.sql.functions.concat(lit("required column '"), col("_missing"),
-              lit("' is null; the row cannot be transformed and scored")), lit(null).cast("string"))
+      Dataset<Row> quarantine = unreadable.unionByName(rejected)
+          .unionByName(QuarantineTable.ofRecords(incomplete, recordColumns, STAGE, run, lit(MISSING_VALUE),
+              lit("dataset.required"), col("_missing"),
+              org.apache.spark.sql.functions.concat(lit("required column '"), col("_missing"),
+                  lit("' is null; the row cannot be transformed and scored")), lit(null).cast("string")))
           .unionByName(QuarantineTable.ofRecords(failed, recordColumns, STAGE, run, lit(SCORE_FAILED),
               lit(null).cast("string"), lit(String.join(",", model.inputs())), col(ModelScorer.SCORE_ERROR),
               lit(null).cast("string")));
-      long quarantined = incompleteRows + failedRows;
+      long quarantined = unreadableRows + rejectedRows + incompleteRows + failedRows;
       if (quarantined > 0) {
         QuarantineTable.write(catalog, quarantine);
       }
       TableRef scoresRef = catalog.table("scores");
-      LOG.info("score: {} in, {} scored, {} quarantined ({} missing a value, {} failed) with model {}", in,
-          scoredRows, quarantined, incompleteRows, failedRows, version);
-      return new ScoreReport(run.runId(), version, source, in, scoredRows, incompleteRows, failedRows,
-          scoresRef.name());
+      LOG.info("score: {} read, {} scored, {} quarantined ({} unreadable, {} rejected by clean, {} missing a "
+          + "value, {} failed) with model {}", in, scoredRows, quarantined, unreadableRows, rejectedRows,
+          incompleteRows, failedRows, version);
+      return new ScoreReport(run.runId(), version, source, in, scoredRows, unreadableRows, rejectedRows,
+          incompleteRows, failedRows, scoresRef.name());
+    }
+  }
+
+  private static boolean isIngestSource(LakepipeConfig config, String source) {
+    return config.raw().hasPath("ingest.sources")
+        && config.raw().getConfig("ingest.sources").root().containsKey(source);
+  }
+
+  /** A folder's rows must have the required columns (the label aside) and every column a clean rule names. */
+  private static void checkColumns(Dataset<Row> raw, List<String> required, RowCleaningSettings cleaning,
+      String source) {
+    List<String> have = List.of(raw.columns());
+    List<String> absent = required.stream().filter(c -> !have.contains(c)).toList();
+    if (!absent.isEmpty()) {
+      throw LakepipeErrors.jobFailed("score " + source, String.format(Locale.ROOT, "the rows have no column(s) %s "
+          + "(columns: %s). Score rows with the dataset's canonical columns (dataset.columns), as silver.records "
+          + "holds them, or name a source of ingest.sources.", absent, String.join(", ", have)), null);
+    }
+    for (RowCleaningSettings.Rule r : cleaning.rules()) {
+      if (!have.contains(r.column())) {
+        throw LakepipeErrors.jobFailed("score " + source, String.format(Locale.ROOT, "clean rule '%s' checks "
+            + "column %s, which the rows do not have (columns: %s). Score rows with every canonical column "
+            + "clean.rules names, or name a source of ingest.sources.", r.id(), r.column(), String.join(", ", have)),
+            null);
+      }
     }
   }
 
@@ -159,14 +219,12 @@ public final class ScoreJob {
     try {
       FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
       if (!fs.exists(path)) {
-        boolean ingestSource = config.raw().hasPath("ingest.sources") && config.raw().getConfig("ingest.sources")
-            .root().containsKey(source);
-        throw LakepipeErrors.usage(ingestSource
-            ? "Cannot score source '" + source + "': score reads a Parquet or Delta folder of canonical-column "
-                + "rows, not ingest.sources (ingest has no public API that reads one source without writing "
-                + "bronze). Pass --source with such a folder, e.g. one written from silver.records."
-            : "Cannot score " + source + ": no such file or folder. Pass --source with a Parquet or Delta folder "
-                + "of rows with the dataset's canonical columns.");
+        List<String> sources = config.raw().hasPath("ingest.sources")
+            ? List.copyOf(new java.util.TreeSet<>(config.raw().getConfig("ingest.sources").root().keySet()))
+            : List.of();
+        throw LakepipeErrors.usage("Cannot score " + source + ": it is neither a source in ingest.sources "
+            + "(sources: " + String.join(", ", sources) + ") nor a file or folder. Pass --source with a source "
+            + "name, or a Parquet or Delta folder of rows with the dataset's canonical columns.");
       }
       if (fs.exists(new Path(path, "_delta_log"))) {
         return spark.read().format("delta").load(source);

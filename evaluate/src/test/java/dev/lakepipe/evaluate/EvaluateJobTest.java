@@ -1,11 +1,13 @@
 package dev.lakepipe.evaluate;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.lit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.lakepipe.core.Persisted;
 import dev.lakepipe.core.RunContext;
 import dev.lakepipe.core.TableCatalog;
 import dev.lakepipe.core.config.ConfigProblems;
@@ -17,6 +19,7 @@ import dev.lakepipe.core.testing.TestConfigs;
 import dev.lakepipe.features.FeaturePipeline;
 import dev.lakepipe.features.FeatureSettings;
 import dev.lakepipe.features.FittedFeatures;
+import dev.lakepipe.ingest.SourceReader;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -347,8 +350,8 @@ class EvaluateJobTest extends SparkTestBase {
         .write().mode(SaveMode.Overwrite).parquet(source);
 
     ScoreReport report = ScoreJob.run(spark, config, RunContext.of("s-1"), source, null);
-    assertThat(List.of(report.in(), report.scored(), report.missingValue(), report.failed()))
-        .containsExactly(9L, 8L, 1L, 0L);
+    assertThat(List.of(report.in(), report.scored(), report.unreadable(), report.rejected(), report.missingValue(),
+        report.failed())).containsExactly(9L, 8L, 0L, 0L, 1L, 0L);
     assertThat(report.modelVersion()).isEqualTo("m-good");
     new TableCatalog(spark, config.tables()).registerAll();
     assertThat(spark.sql("""
@@ -367,6 +370,76 @@ class EvaluateJobTest extends SparkTestBase {
         """.formatted(dir.resolve("empty-lake"))).tables())))
         .hasMessageContaining("no model is blessed in results.model_registry")
         .hasMessageContaining("--model");
+  }
+
+  /**
+   * A CSV source named in ingest.sources, without a label column (new rows have none): lines 2-9 are t1..t8 as
+   * silver holds them, line 10 is t9 with size_bytes -5 (fails clean rule size-range, action quarantine), line 11
+   * has three fields where the header has five (ingest's reader: MALFORMED_RECORD). Read 10 = scored 8 +
+   * unreadable 1 + rejected 1; the eight scores equal evaluate's predictions for t1..t8.
+   */
+  @Test
+  @Order(7)
+  void scoringAnIngestSourceAppliesIngestAndCleanRulesAndMatchesThePredictions() throws Exception {
+    Path src = Files.createDirectories(dir.resolve("new-source"));
+    StringBuilder csv = new StringBuilder("id,text,event_time,size_bytes,content_type\n");
+    for (Row r : spark.createDataFrame(silver(), SILVER).filter(col("split").equalTo("test")).orderBy("id")
+        .collectAsList()) {
+      csv.append(String.join(",", r.getString(0), r.getString(1), r.getTimestamp(3).toInstant().toString(),
+          String.valueOf(r.getDouble(4)), r.getString(5))).append('\n');
+    }
+    csv.append("t9,meeting notes for the team t9,2024-01-10T12:00:00Z,-5,plain\n");
+    csv.append("t10,broken,plain\n");
+    Files.writeString(src.resolve("new.csv"), csv);
+    LakepipeConfig withSource = TestConfigs.of("""
+        dataset {
+          name = "t"
+          columns { id = id, text = [text], label = label, event-time = event_time, numeric = [size_bytes],
+            categorical = [content_type] }
+        }
+        tables.warehouse = "%s"
+        features { text.num-features = 16 }
+        ingest.sources.fresh {
+          format = csv
+          path = "%s"
+          columns { id = id, text = text, label = label, event_time = event_time, size_bytes = size_bytes,
+            content_type = content_type }
+        }
+        clean.rules = [{ id = "size-range", column = size_bytes, check = range, min = 0, action = quarantine }]
+        """.formatted(dir.resolve("lake"), src));
+
+    ScoreReport report = ScoreJob.run(spark, withSource, RunContext.of("s-2"), "fresh", null);
+    assertThat(List.of(report.in(), report.scored(), report.unreadable(), report.rejected(), report.missingValue(),
+        report.failed())).containsExactly(10L, 8L, 1L, 1L, 0L, 0L);
+    assertThat(report.modelVersion()).isEqualTo("m-good");
+
+    // Which source record is which test row: ingest's loading API gives the same _record_id as score used.
+    try (Persisted persisted = new Persisted()) {
+      SourceReader.read(spark, withSource, "fresh", SourceReader.Labels.SKIP, ScoreJob.STAGE, RunContext.of("x"),
+          persisted).good().select(col("_record_id").as("source_record_id"), concat(lit("r-"), col("id"))
+              .as("gold_record_id")).createOrReplaceTempView("fresh_ids");
+      new TableCatalog(spark, config.tables()).registerAll();
+      assertThat(spark.sql("""
+          SELECT count(*), sum(CASE WHEN s.predicted_label = p.predicted_label AND s.model_version = 'm-good'
+                                     AND abs(s.p_spam - p.p_spam) < 1e-6 THEN 1 ELSE 0 END)
+          FROM results.scores s
+          JOIN fresh_ids f ON s._record_id = f.source_record_id
+          JOIN results.predictions p ON p._record_id = f.gold_record_id
+          WHERE s.run_id = 's-2' AND p.run_id = 'e-1' AND s._source = 'fresh'
+          """).first()).isEqualTo(RowFactory.create(8L, 8L));
+    }
+    assertThat(spark.sql("SELECT count(*) FROM results.scores WHERE run_id = 's-2'").first().getLong(0))
+        .isEqualTo(8);
+    assertThat(spark.sql("SELECT stage, _source_row, reason_code, rule_id, column_name, raw_value "
+        + "FROM ops.quarantine WHERE run_id = 's-2' ORDER BY _source_row").collectAsList()).containsExactly(
+            RowFactory.create("score", 10L, "RULE_FAILED", "size-range", "size_bytes", "-5.0"),
+            RowFactory.create("score", 11L, "MALFORMED_RECORD", null, null, null));
+    assertThat(spark.sql("SELECT raw_record, message FROM ops.quarantine WHERE run_id = 's-2' AND _source_row = 11")
+        .first().getString(1)).contains("has 3 fields; the header has 5");
+
+    // A name that is neither a source nor a path: the error lists the sources.
+    assertThatThrownBy(() -> ScoreJob.run(spark, withSource, RunContext.of("s-3"), "frsh", null))
+        .hasMessageContaining("Cannot score frsh: it is neither a source in ingest.sources (sources: fresh)");
   }
 
   @Test

@@ -1,19 +1,5 @@
 package dev.lakepipe.ingest;
 
-import static org.apache.spark.sql.functions.array;
-import static org.apache.spark.sql.functions.array_distinct;
-import static org.apache.spark.sql.functions.coalesce;
-import static org.apache.spark.sql.functions.collect_set;
-import static org.apache.spark.sql.functions.flatten;
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.element_at;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.max;
-import static org.apache.spark.sql.functions.size;
-import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.when;
-
 import dev.lakepipe.core.LakepipeErrors;
 import dev.lakepipe.core.Lineage;
 import dev.lakepipe.core.QuarantineTable;
@@ -24,14 +10,10 @@ import dev.lakepipe.core.TableRef;
 import dev.lakepipe.core.config.LakepipeConfig;
 import java.sql.Timestamp;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -50,6 +32,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Cost: one pass over the new input (cached), one shuffle-free MERGE per table, and a semi-join with
  * bronze's ids when bronze exists. Only per-file counts reach the driver.
+ *
+ * <p>A source's records are read, canonicalised, checked and split into good and bad rows by the steps of
+ * {@link SourceReader}, ingest's public loading API; this job adds what it alone does: the incremental file
+ * selection, bronze, the quarantine MERGE and the log.
  */
 public final class IngestJob {
 
@@ -134,44 +120,16 @@ public final class IngestJob {
       if (fresh.isEmpty()) {
         return null;
       }
-      if (source.format() == SourceFormat.PARQUET) {
-        return TableSources.parquet(spark, source, root, fresh);
-      }
-      HadoopConf conf = new HadoopConf(spark.sparkContext().hadoopConfiguration());
-      int slices = source.format().isOneRecordPerFile()
-          ? Math.min(fresh.size(), Math.max(1, spark.sparkContext().defaultParallelism() * 4))
-          : Math.min(fresh.size(), 10_000);
-      JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext())
-          .parallelize(fresh, slices)
-          .flatMap(new FileRecordReader(source, conf));
-      return spark.createDataFrame(rows, RawRecords.SCHEMA);
+      return SourceReader.raw(spark, source, root, fresh);
     }
 
     private IngestReport write(Dataset<Row> records) {
-      Column bad = size(col(Canonicalizer.ERRORS)).gt(0);
-      Column firstError = element_at(col(Canonicalizer.ERRORS), 1);
-
       // One pass: per-file counts, and the header problems that make the conf wrong rather than the rows.
-      List<Row> perFile = records.groupBy(col(Lineage.SOURCE), col(Lineage.SOURCE_FILE))
-          .agg(count(lit(1)).as("read"),
-              sum(when(bad, 1).otherwise(0)).as("quarantined"),
-              max(when(firstError.getField("code").equalTo(RawRecords.MISSING_COLUMN),
-                  array(firstError.getField("message"), col(Canonicalizer.RAW)))).as("missing"),
-              array_distinct(flatten(collect_set(col(Canonicalizer.PRESENT_FIELDS)))).as("present"),
-              sum(when(col(Canonicalizer.PRESENT_FIELDS).isNotNull(), 1).otherwise(0)).as("parsed"))
-          .collectAsList();
-      for (Row r : perFile) {
-        if (!r.isNullAt(4)) {
-          List<String> missing = Arrays.asList(r.getList(4).get(0).toString().split(","));
-          List<String> present = Arrays.asList(r.getList(4).get(1).toString().split(","));
-          throw LakepipeErrors.missingSourceColumn(r.getString(0), r.getString(1), missing, present);
-        }
-      }
-      checkJsonFieldsSeen(perFile);
+      List<Row> perFile = SourceReader.perFile(records);
+      SourceReader.checkHeaders(perFile, settings.sources());
 
       TableRef bronze = catalog.table(BRONZE_KEY);
-      Dataset<Row> good = records.filter(bad.unary_$bang())
-          .select(Canonicalizer.bronzeColumns(config.dataset()).stream().map(c -> col(c)).toArray(Column[]::new));
+      Dataset<Row> good = SourceReader.good(records, config.dataset());
       Map<String, Long> alreadyPresent = new HashMap<>();
       if (catalog.exists(bronze)) {
         Dataset<Row> ids = catalog.read(bronze, STAGE).select(Lineage.RECORD_ID);
@@ -181,7 +139,8 @@ public final class IngestJob {
         }
       }
 
-      long quarantinedNew = QuarantineTable.write(catalog, quarantineRows(records.filter(bad)));
+      long quarantinedNew = QuarantineTable.write(catalog,
+          SourceReader.quarantineRows(records.filter(SourceReader.isBad()), STAGE));
       long inserted = catalog.insertNew(bronze, good, List.of(Lineage.RECORD_ID));
 
       List<IngestLog.Entry> entries = new ArrayList<>();
@@ -221,61 +180,6 @@ public final class IngestJob {
       LOG.info("ingest: {} read, {} written, {} quarantined ({} new quarantine rows)", report.totalRead(),
           report.totalWritten(), report.totalQuarantined(), quarantinedNew);
       return report;
-    }
-
-    /** A JSON Lines field that is mapped but absent from every record read is a conf error, not missing data. */
-    private void checkJsonFieldsSeen(List<Row> perFile) {
-      for (SourceSettings s : settings.sources()) {
-        if (s.format() != SourceFormat.JSONL) {
-          continue;
-        }
-        java.util.Set<String> seen = new java.util.TreeSet<>();
-        List<String> files = new ArrayList<>();
-        long parsed = 0;
-        for (Row r : perFile) {
-          if (r.getString(0).equals(s.name())) {
-            files.add(r.getString(1));
-            parsed += r.getLong(6);
-            if (!r.isNullAt(5)) {
-              seen.addAll(r.getList(5));
-            }
-          }
-        }
-        if (files.isEmpty() || parsed == 0) {
-          continue;
-        }
-        List<String> missing = new java.util.TreeSet<>(s.columns().values()).stream()
-            .filter(f -> !seen.contains(f)).toList();
-        if (!missing.isEmpty()) {
-          throw LakepipeErrors.missingSourceColumn(s.name(), String.join(", ", files), missing,
-              new ArrayList<>(seen));
-        }
-      }
-    }
-
-    private Dataset<Row> quarantineRows(Dataset<Row> bad) {
-      Column first = element_at(col(Canonicalizer.ERRORS), 1);
-      // A JDBC row has no row number (it is identified by its key, which _record_id hashes): fall back to
-      // _record_id so two bad rows of one table with the same reason keep distinct quarantine ids.
-      Column row = coalesce(col(Lineage.SOURCE_ROW).cast("string"), col(Lineage.RECORD_ID));
-      return bad.select(
-          QuarantineTable.quarantineId(lit(STAGE), col(Lineage.SOURCE), col(Lineage.SOURCE_FILE), row,
-              first.getField("code")).as(QuarantineTable.QUARANTINE_ID),
-          lit(STAGE).as("stage"),
-          col(Lineage.SOURCE),
-          col(Lineage.SOURCE_FILE),
-          col(Lineage.SOURCE_ROW),
-          col(Lineage.RECORD_ID),
-          first.getField("code").as("reason_code"),
-          lit(null).cast("string").as("rule_id"),
-          first.getField("column").as("column_name"),
-          org.apache.spark.sql.functions.concat_ws(" | ",
-              org.apache.spark.sql.functions.transform(col(Canonicalizer.ERRORS), e -> e.getField("message")))
-              .as("message"),
-          first.getField("raw_value").as("raw_value"),
-          col(Canonicalizer.RAW).as("raw_record"),
-          col(Lineage.RUN_ID),
-          col(Lineage.INGESTED_AT).as("quarantined_at"));
     }
 
     private IngestReport report(List<IngestReport.SourceCounts> counts) {

@@ -1,0 +1,236 @@
+package dev.lakepipe.ingest;
+
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.array_distinct;
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_set;
+import static org.apache.spark.sql.functions.concat_ws;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.element_at;
+import static org.apache.spark.sql.functions.flatten;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.transform;
+import static org.apache.spark.sql.functions.when;
+
+import dev.lakepipe.core.LakepipeErrors;
+import dev.lakepipe.core.Lineage;
+import dev.lakepipe.core.Persisted;
+import dev.lakepipe.core.QuarantineTable;
+import dev.lakepipe.core.RunContext;
+import dev.lakepipe.core.config.DatasetSchema;
+import dev.lakepipe.core.config.LakepipeConfig;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Ingest's public loading API: reads one source of {@code ingest.sources} into canonical rows with lineage
+ * columns (the layout of {@code bronze.records}) and bad rows shaped like {@code ops.quarantine}, without
+ * writing anything. {@link IngestJob} reads through the same steps (raw records, {@link Canonicalizer}, the
+ * header check, the good/bad split, the quarantine rows), so a source read here gives the rows ingest would
+ * write; later stages (score) call {@link #read}, never the job.
+ *
+ * <p>Unlike the job, {@link #read} is not incremental: it reads every file of the source, whatever
+ * {@code ops.ingest_log} says. Cost: one pass over the source (persisted in the caller's {@link Persisted}),
+ * one small aggregation per file for the header check and the counts; only per-file counts reach the driver.
+ */
+public final class SourceReader {
+
+  /** How the source's label is read. */
+  public enum Labels {
+    /** As ingest reads it: mapped per the source's columns, required when dataset.required lists it. */
+    READ,
+    /**
+     * Not read: the label column is null and never required, so rows without one (new rows to score) pass,
+     * and a file without the label field is not a conf error.
+     */
+    SKIP
+  }
+
+  /**
+   * One source read.
+   *
+   * @param good canonical columns then {@link Lineage#COLUMNS}, one row per good record
+   * @param bad one row per bad record, shaped like {@link QuarantineTable#SCHEMA}, with the reader's or the
+   *     canonicaliser's reason code (MALFORMED_RECORD, BAD_TYPE, BAD_TIMESTAMP, MISSING_REQUIRED, ...)
+   * @param read records read (good + bad)
+   * @param badCount rows in {@code bad}
+   */
+  public record SourceRows(String source, Dataset<Row> good, Dataset<Row> bad, long read, long badCount) {
+
+    public long goodCount() {
+      return read - badCount;
+    }
+  }
+
+  private SourceReader() {}
+
+  /**
+   * Reads every file (or the table) of source {@code sourceName}. {@code good} and {@code bad} are derived from
+   * rows persisted in {@code persisted}; release it after the last use. Quarantine rows carry {@code stage},
+   * so a later stage records them as its own.
+   */
+  public static SourceRows read(SparkSession spark, LakepipeConfig config, String sourceName, Labels labels,
+      String stage, RunContext run, Persisted persisted) {
+    IngestSettings settings = IngestSettings.parse(config);
+    SourceSettings source = settings.sources().stream().filter(s -> s.name().equals(sourceName)).findFirst()
+        .orElseThrow(() -> LakepipeErrors.usage("Cannot read source '" + sourceName + "': it is not in "
+            + "ingest.sources (sources: " + String.join(", ", settings.sources().stream().map(SourceSettings::name)
+            .toList()) + "). Declare it under ingest.sources." + sourceName + ", or pass a declared name."));
+    DatasetSchema schema = config.dataset();
+    if (labels == Labels.SKIP) {
+      source = withoutColumn(source, schema.labelColumn());
+      schema = withoutRequired(schema, schema.labelColumn());
+    }
+    Dataset<Row> raw;
+    if (source.format() == SourceFormat.JDBC) {
+      raw = TableSources.jdbc(spark, source);
+    } else {
+      raw = raw(spark, source, SourceFiles.root(spark, source).toString(), SourceFiles.list(spark, source));
+    }
+    Dataset<Row> records = persisted.cut(Canonicalizer.canonicalize(raw, source, schema, run));
+    List<Row> perFile = perFile(records);
+    checkHeaders(perFile, List.of(source));
+    long read = perFile.stream().mapToLong(r -> r.getLong(2)).sum();
+    long bad = perFile.stream().mapToLong(r -> r.getLong(3)).sum();
+    return new SourceRows(source.name(), good(records, schema), quarantineRows(records.filter(isBad()), stage),
+        read, bad);
+  }
+
+  /** The raw records of {@code files} of a file source (Parquet, or one of the file readers). */
+  static Dataset<Row> raw(SparkSession spark, SourceSettings source, String root, List<InputFile> files) {
+    if (files.isEmpty()) {
+      return spark.createDataFrame(List.<Row>of(), RawRecords.SCHEMA);
+    }
+    if (source.format() == SourceFormat.PARQUET) {
+      return TableSources.parquet(spark, source, root, files);
+    }
+    HadoopConf conf = new HadoopConf(spark.sparkContext().hadoopConfiguration());
+    int slices = source.format().isOneRecordPerFile()
+        ? Math.min(files.size(), Math.max(1, spark.sparkContext().defaultParallelism() * 4))
+        : Math.min(files.size(), 10_000);
+    JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext())
+        .parallelize(files, slices)
+        .flatMap(new FileRecordReader(source, conf));
+    return spark.createDataFrame(rows, RawRecords.SCHEMA);
+  }
+
+  /** Whether a canonical record is bad (a reader or canonicaliser error). */
+  static Column isBad() {
+    return size(col(Canonicalizer.ERRORS)).gt(0);
+  }
+
+  /**
+   * One pass over canonical records, one row per source file: {@code _source, _source_file, read, quarantined,
+   * missing} (the header problem, if any: [missing fields, present fields]), {@code present} (JSON Lines
+   * fields seen), {@code parsed} (JSON Lines records parsed).
+   */
+  static List<Row> perFile(Dataset<Row> records) {
+    Column firstError = element_at(col(Canonicalizer.ERRORS), 1);
+    return records.groupBy(col(Lineage.SOURCE), col(Lineage.SOURCE_FILE))
+        .agg(count(lit(1)).as("read"),
+            sum(when(isBad(), 1).otherwise(0)).as("quarantined"),
+            max(when(firstError.getField("code").equalTo(RawRecords.MISSING_COLUMN),
+                array(firstError.getField("message"), col(Canonicalizer.RAW)))).as("missing"),
+            array_distinct(flatten(collect_set(col(Canonicalizer.PRESENT_FIELDS)))).as("present"),
+            sum(when(col(Canonicalizer.PRESENT_FIELDS).isNotNull(), 1).otherwise(0)).as("parsed"))
+        .collectAsList();
+  }
+
+  /**
+   * Throws the conf error a header problem means: a mapped field missing from a file's header, or a JSON Lines
+   * field mapped but absent from every record read.
+   */
+  static void checkHeaders(List<Row> perFile, List<SourceSettings> sources) {
+    for (Row r : perFile) {
+      if (!r.isNullAt(4)) {
+        List<String> missing = Arrays.asList(r.getList(4).get(0).toString().split(","));
+        List<String> present = Arrays.asList(r.getList(4).get(1).toString().split(","));
+        throw LakepipeErrors.missingSourceColumn(r.getString(0), r.getString(1), missing, present);
+      }
+    }
+    for (SourceSettings s : sources) {
+      if (s.format() != SourceFormat.JSONL) {
+        continue;
+      }
+      Set<String> seen = new TreeSet<>();
+      List<String> files = new ArrayList<>();
+      long parsed = 0;
+      for (Row r : perFile) {
+        if (r.getString(0).equals(s.name())) {
+          files.add(r.getString(1));
+          parsed += r.getLong(6);
+          if (!r.isNullAt(5)) {
+            seen.addAll(r.getList(5));
+          }
+        }
+      }
+      if (files.isEmpty() || parsed == 0) {
+        continue;
+      }
+      List<String> missing = new TreeSet<>(s.columns().values()).stream().filter(f -> !seen.contains(f)).toList();
+      if (!missing.isEmpty()) {
+        throw LakepipeErrors.missingSourceColumn(s.name(), String.join(", ", files), missing,
+            new ArrayList<>(seen));
+      }
+    }
+  }
+
+  /** The good records in the layout of bronze.records. */
+  static Dataset<Row> good(Dataset<Row> records, DatasetSchema schema) {
+    return records.filter(isBad().unary_$bang())
+        .select(Canonicalizer.bronzeColumns(schema).stream().map(c -> col(c)).toArray(Column[]::new));
+  }
+
+  /** Quarantine rows for bad canonical records, under their first error; every error is in the message. */
+  static Dataset<Row> quarantineRows(Dataset<Row> bad, String stage) {
+    Column first = element_at(col(Canonicalizer.ERRORS), 1);
+    // A JDBC row has no row number (it is identified by its key, which _record_id hashes): fall back to
+    // _record_id so two bad rows of one table with the same reason keep distinct quarantine ids.
+    Column row = coalesce(col(Lineage.SOURCE_ROW).cast("string"), col(Lineage.RECORD_ID));
+    return bad.select(
+        QuarantineTable.quarantineId(lit(stage), col(Lineage.SOURCE), col(Lineage.SOURCE_FILE), row,
+            first.getField("code")).as(QuarantineTable.QUARANTINE_ID),
+        lit(stage).as("stage"),
+        col(Lineage.SOURCE),
+        col(Lineage.SOURCE_FILE),
+        col(Lineage.SOURCE_ROW),
+        col(Lineage.RECORD_ID),
+        first.getField("code").as("reason_code"),
+        lit(null).cast("string").as("rule_id"),
+        first.getField("column").as("column_name"),
+        concat_ws(" | ", transform(col(Canonicalizer.ERRORS), e -> e.getField("message"))).as("message"),
+        first.getField("raw_value").as("raw_value"),
+        col(Canonicalizer.RAW).as("raw_record"),
+        col(Lineage.RUN_ID),
+        col(Lineage.INGESTED_AT).as("quarantined_at"));
+  }
+
+  private static SourceSettings withoutColumn(SourceSettings s, String canonical) {
+    Map<String, String> columns = new HashMap<>(s.columns());
+    columns.remove(canonical);
+    return new SourceSettings(s.name(), s.format(), s.path(), s.include(), columns, s.timestampFormats(),
+        s.encoding(), s.csv(), s.jdbc());
+  }
+
+  private static DatasetSchema withoutRequired(DatasetSchema d, String column) {
+    List<String> required = new ArrayList<>(d.requiredColumns());
+    required.remove(column);
+    return new DatasetSchema(d.name(), d.idColumn(), d.textColumns(), d.labelColumn(), d.eventTimeColumn(),
+        d.numericColumns(), d.categoricalColumns(), required);
+  }
+}
