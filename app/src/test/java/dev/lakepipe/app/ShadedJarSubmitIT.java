@@ -87,6 +87,8 @@ class ShadedJarSubmitIT extends SparkTestBase {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(Arrays.asList(Files.readString(jvmOptions).trim().split("\\s+")));
     command.add("-Xmx1g");
+    // ND4J's natives unpack into the repository's target/, not the home folder (as the launcher does).
+    command.add("-Dorg.bytedeco.javacpp.cachedir=" + target.getParent().getParent().resolve("target/javacpp"));
     command.add("-Duser.timezone=UTC");
     command.add("-Dlog4j2.configurationFile=" + target.getParent().getParent().resolve("conf/log4j2.properties"));
     command.addAll(List.of("-cp", Files.readString(sparkClasspath).trim(),
