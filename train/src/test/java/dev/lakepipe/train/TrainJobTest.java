@@ -105,6 +105,8 @@ class TrainJobTest extends SparkTestBase {
         TrainJob.Mode.FRESH, l -> { });
     assertThat(report.master()).isEqualTo("sharing");
     assertThat(report.history()).hasSize(3);
+    // The schedule goes on across epochs: ceil(12 minibatches / 2 workers) = 6 iterations per epoch.
+    assertThat(report.history()).extracting(EpochRecord::iteration).containsExactly(6L, 12L, 18L);
     assertThat(report.best().validationMacroF1()).isGreaterThan(report.majorityBaseline());
   }
 
