@@ -3,10 +3,10 @@ package dev.lakepipe.train;
 import org.nd4j.evaluation.classification.Evaluation;
 
 /**
- * Macro-averaged F1 over every class, from a DL4J confusion matrix. DL4J's own macro F1 leaves out classes
- * that were never predicted nor present; here a class with no true and no predicted rows counts as F1 0 only if
- * it has support, and classes without support are left out (scikit-learn's rule with {@code labels} = the
- * classes present).
+ * Macro-averaged F1 from a DL4J confusion matrix: the mean of per-class F1 over the classes that occur as a true
+ * or a predicted class (scikit-learn's default), a class with nothing to divide by scoring 0. Evaluate's
+ * {@code ClassificationMetrics} follows the same rule, so the validation figure here and the test figure there
+ * are comparable.
  */
 final class MacroF1 {
 

@@ -105,8 +105,12 @@ class TrainJobTest extends SparkTestBase {
         TrainJob.Mode.FRESH, l -> { });
     assertThat(report.master()).isEqualTo("sharing");
     assertThat(report.history()).hasSize(3);
-    // The schedule goes on across epochs: ceil(12 minibatches / 2 workers) = 6 iterations per epoch.
-    assertThat(report.history()).extracting(EpochRecord::iteration).containsExactly(6L, 12L, 18L);
+    // The iteration counter goes on across epochs: ceil(12 minibatches / 2 workers) = 6 iterations per epoch.
+    // (It starts from 0 in a fresh JVM; after other gradient-sharing runs in the same JVM, DL4J carries a
+    // JVM-wide count over, so only the steps are asserted.)
+    List<Long> iterations = report.history().stream().map(EpochRecord::iteration).toList();
+    assertThat(iterations.get(1) - iterations.get(0)).isEqualTo(6);
+    assertThat(iterations.get(2) - iterations.get(1)).isEqualTo(6);
     assertThat(report.best().validationMacroF1()).isGreaterThan(report.majorityBaseline());
   }
 
