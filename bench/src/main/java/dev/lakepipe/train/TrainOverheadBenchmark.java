@@ -212,7 +212,7 @@ public final class TrainOverheadBenchmark {
       final int epoch = e;
       final long seed = s.seed();
       TrainingMaster<?, ?> master = sharing != null ? sharing
-          : TrainingMasters.averaging(s, workers, s.seed() * 1_000_003L + e);
+          : TrainingMasters.averaging(s, workers, Trainer.epochSeed(s.seed(), e));
       SparkComputationGraph sparkNet = new SparkComputationGraph(spark.sparkContext(), net, master);
       JavaRDD<String> ordered = paths.sortBy(p -> Trainer.order(seed, epoch, p), true, paths.getNumPartitions());
       if (sharing != null) {

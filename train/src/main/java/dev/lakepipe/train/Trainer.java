@@ -93,7 +93,7 @@ final class Trainer {
         long t0 = System.nanoTime();
         final int e = epoch;
         TrainingMaster<?, ?> master = sharingMaster != null ? sharingMaster
-            : TrainingMasters.averaging(s, workers, s.seed() * 1_000_003L + e);
+            : TrainingMasters.averaging(s, workers, epochSeed(s.seed(), e));
         SparkComputationGraph sparkNet = new SparkComputationGraph(spark.sparkContext(), network, master);
         List<TrainingListener> listeners = new ArrayList<>();
         listeners.add(new StallWatchdog.Heartbeat());
@@ -175,6 +175,11 @@ final class Trainer {
   private static String eta(double seconds) {
     long t = Math.round(seconds);
     return t >= 60 ? (t / 60) + "m " + (t % 60) + "s" : t + "s";
+  }
+
+  /** The seed of epoch {@code epoch}'s averaging master: how its minibatches are split across workers. */
+  static long epochSeed(long seed, int epoch) {
+    return seed * 1_000_003L + epoch;
   }
 
   /** A 64-bit mix of (seed, epoch, path): the epoch's order of minibatches. */
