@@ -70,7 +70,7 @@ final class Canonicalizer {
           ? lit(null).cast("string")
           : element_at(col(RawRecords.FIELDS), lit(lookupKey(source, field)));
       Column value = switch (role) {
-        case NUMERIC -> expr("try_cast(trim(" + sqlOf(source, field) + ") as double)");
+        case NUMERIC -> number(source, field);
         case EVENT_TIME -> timestamp(v, source.timestampFormats());
         default -> v;
       };
@@ -142,18 +142,35 @@ final class Canonicalizer {
     return struct(code.as("code"), column.as("column"), message.as("message"), rawValue.as("raw_value"));
   }
 
-  private static Column timestamp(Column v, List<String> formats) {
-    Column t = trim(v);
+  /** A numeric field's value as ingest types it: the trimmed text cast to double, null when it is no number. */
+  static Column number(SourceSettings source, String field) {
+    return expr("try_cast(trim(" + sqlOf(source, field) + ") as double)");
+  }
+
+  /**
+   * An event-time field's value as ingest types it: ISO-8601 first ({@link #isoTimestamp}), then each of the
+   * source's {@code timestamp-formats} in order ({@link #timestampWith}).
+   */
+  static Column timestamp(Column v, List<String> formats) {
     List<Column> parsed = new ArrayList<>();
-    parsed.add(tryCastTimestamp(t));
+    parsed.add(isoTimestamp(v));
     for (String f : formats) {
-      if (f.toLowerCase(Locale.ROOT).equals(RFC822)) {
-        parsed.add(tryCastTimestamp(RFC822_TO_ISO.apply(t)));
-      } else {
-        parsed.add(tryToTimestamp(t, f));
-      }
+      parsed.add(timestampWith(v, f));
     }
     return coalesce(parsed.toArray(Column[]::new));
+  }
+
+  /** The value read as ISO-8601 (Spark's timestamp cast: {@code 2002-08-22T11:26:25Z}, {@code 2002-08-22}). */
+  static Column isoTimestamp(Column v) {
+    return tryCastTimestamp(trim(v));
+  }
+
+  /** The value read with one entry of {@code timestamp-formats}: a Spark datetime pattern, or "rfc822". */
+  static Column timestampWith(Column v, String format) {
+    Column t = trim(v);
+    return format.toLowerCase(Locale.ROOT).equals(RFC822)
+        ? tryCastTimestamp(RFC822_TO_ISO.apply(t))
+        : tryToTimestamp(t, format);
   }
 
   private static Column tryCastTimestamp(Column c) {

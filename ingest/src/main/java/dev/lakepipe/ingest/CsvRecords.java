@@ -21,32 +21,16 @@ final class CsvRecords {
 
   private CsvRecords() {}
 
-  static void read(InputFile file, SourceSettings source, Reader in, List<Row> out) {
+  /** Reads records until the file ends or {@code out} holds {@code limit} rows. */
+  static void read(InputFile file, SourceSettings source, Reader in, List<Row> out, long limit) {
     SourceSettings.CsvOptions o = source.csv();
-    CsvParserSettings s = new CsvParserSettings();
-    s.getFormat().setDelimiter(o.delimiter());
-    s.getFormat().setQuote(o.quote());
-    s.getFormat().setQuoteEscape(o.escape());
-    s.getFormat().setComment('\0');
-    // '\n' ends a record whether or not '\r' precedes it: files mixing CRLF and LF (common when rows were
-    // appended by different tools) parse record by record. Auto-detection would lock onto the first line's
-    // ending and merge the rest. The '\r' left on an unquoted last field is removed below.
-    s.getFormat().setLineSeparator("\n");
-    s.getFormat().setNormalizedNewline('\n');
-    s.setMaxCharsPerColumn(-1);
-    s.setMaxColumns(4096);
-    // Blank lines come back as empty rows and are skipped here, so line numbers stay exact.
-    s.setSkipEmptyLines(false);
-    s.setIgnoreLeadingWhitespaces(false);
-    s.setIgnoreTrailingWhitespaces(false);
-    s.setHeaderExtractionEnabled(false);
-    CsvParser parser = new CsvParser(s);
+    CsvParser parser = new CsvParser(settings(o));
     parser.beginParsing(in);
     try {
       String[] header = null;
       long linesBefore = 0;
       String[] row;
-      while (true) {
+      while (out.size() < limit) {
         try {
           row = parser.parseNext();
         } catch (TextParsingException e) {
@@ -93,6 +77,49 @@ final class CsvRecords {
     } finally {
       parser.stopParsing();
     }
+  }
+
+  /**
+   * The header's field names as ingest keys them (trimmed), or an empty list for an empty file. Reads one
+   * record with the same dialect and parser settings as {@link #read}.
+   */
+  static List<String> header(Reader in, SourceSettings.CsvOptions o) {
+    CsvParser parser = new CsvParser(settings(o));
+    parser.beginParsing(in);
+    try {
+      String[] row;
+      while ((row = parser.parseNext()) != null) {
+        if (row.length == 1 && (row[0] == null || row[0].equals("\r"))) {
+          continue;
+        }
+        stripCarriageReturn(row);
+        return Arrays.asList(trimmed(row));
+      }
+      return List.of();
+    } finally {
+      parser.stopParsing();
+    }
+  }
+
+  private static CsvParserSettings settings(SourceSettings.CsvOptions o) {
+    CsvParserSettings s = new CsvParserSettings();
+    s.getFormat().setDelimiter(o.delimiter());
+    s.getFormat().setQuote(o.quote());
+    s.getFormat().setQuoteEscape(o.escape());
+    s.getFormat().setComment('\0');
+    // '\n' ends a record whether or not '\r' precedes it: files mixing CRLF and LF (common when rows were
+    // appended by different tools) parse record by record. Auto-detection would lock onto the first line's
+    // ending and merge the rest. The '\r' left on an unquoted last field is removed by stripCarriageReturn.
+    s.getFormat().setLineSeparator("\n");
+    s.getFormat().setNormalizedNewline('\n');
+    s.setMaxCharsPerColumn(-1);
+    s.setMaxColumns(4096);
+    // Blank lines come back as empty rows and are skipped here, so line numbers stay exact.
+    s.setSkipEmptyLines(false);
+    s.setIgnoreLeadingWhitespaces(false);
+    s.setIgnoreTrailingWhitespaces(false);
+    s.setHeaderExtractionEnabled(false);
+    return s;
   }
 
   private static void stripCarriageReturn(String[] row) {

@@ -31,20 +31,27 @@ final class FileRecordReader implements FlatMapFunction<InputFile, Row> {
 
   private final SourceSettings source;
   private final HadoopConf hadoopConf;
+  private final long maxRecordsPerFile;
 
   FileRecordReader(SourceSettings source, HadoopConf hadoopConf) {
+    this(source, hadoopConf, Long.MAX_VALUE);
+  }
+
+  /** A reader that stops each file after {@code maxRecordsPerFile} records (a sample; ingest reads all). */
+  FileRecordReader(SourceSettings source, HadoopConf hadoopConf, long maxRecordsPerFile) {
     this.source = source;
     this.hadoopConf = hadoopConf;
+    this.maxRecordsPerFile = maxRecordsPerFile;
   }
 
   @Override
   public Iterator<Row> call(InputFile file) {
     List<Row> out = new ArrayList<>();
     Charset charset = Charset.forName(source.encoding());
-    try (InputStream in = open(file)) {
+    try (InputStream in = open(hadoopConf, file.path())) {
       switch (source.format()) {
-        case CSV -> CsvRecords.read(file, source, reader(in, charset), out);
-        case JSONL -> JsonLinesRecords.read(file, new BufferedReader(reader(in, charset)), out);
+        case CSV -> CsvRecords.read(file, source, reader(in, charset), out, maxRecordsPerFile);
+        case JSONL -> JsonLinesRecords.read(file, new BufferedReader(reader(in, charset)), out, maxRecordsPerFile);
         case EMAIL -> out.add(MessageRecords.read(file, in.readAllBytes(), charset, true));
         case TEXT -> out.add(MessageRecords.read(file, in.readAllBytes(), charset, false));
         default -> throw new IllegalStateException("not a file format: " + source.format());
@@ -63,8 +70,9 @@ final class FileRecordReader implements FlatMapFunction<InputFile, Row> {
     return last.isNullAt(3) ? 0L : last.getLong(3);
   }
 
-  private InputStream open(InputFile file) throws IOException {
-    Path p = new Path(file.path());
+  /** Opens a file, decompressed when its extension names a Hadoop codec (.gz, .bz2, ...). */
+  static InputStream open(HadoopConf hadoopConf, String path) throws IOException {
+    Path p = new Path(path);
     FileSystem fs = p.getFileSystem(hadoopConf.get());
     InputStream raw = fs.open(p);
     CompressionCodec codec = new CompressionCodecFactory(hadoopConf.get()).getCodec(p);

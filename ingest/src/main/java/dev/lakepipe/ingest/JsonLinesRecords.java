@@ -22,10 +22,11 @@ final class JsonLinesRecords {
 
   private JsonLinesRecords() {}
 
-  static void read(InputFile file, BufferedReader in, List<Row> out) throws IOException {
+  /** Reads records until the file ends or {@code out} holds {@code limit} rows. */
+  static void read(InputFile file, BufferedReader in, List<Row> out, long limit) throws IOException {
     long lineNo = 0;
     String line;
-    while ((line = in.readLine()) != null) {
+    while (out.size() < limit && (line = in.readLine()) != null) {
       lineNo++;
       if (line.isBlank()) {
         continue;
@@ -53,5 +54,29 @@ final class JsonLinesRecords {
       }
       out.add(RawRecords.ok(file, lineNo, fields));
     }
+  }
+
+  /**
+   * The field names of the first JSON object among the first {@code maxLines} lines, in the order the record
+   * writes them; empty when there is none.
+   */
+  static List<String> firstRecordFields(BufferedReader in, int maxLines) throws IOException {
+    String line;
+    for (int i = 0; i < maxLines && (line = in.readLine()) != null; i++) {
+      if (line.isBlank()) {
+        continue;
+      }
+      try {
+        JsonNode node = JSON.readTree(line);
+        if (node != null && node.isObject()) {
+          List<String> names = new java.util.ArrayList<>();
+          node.fieldNames().forEachRemaining(names::add);
+          return names;
+        }
+      } catch (JsonProcessingException e) {
+        // Not a record: the sample reports it as MALFORMED_RECORD; look further.
+      }
+    }
+    return List.of();
   }
 }

@@ -113,6 +113,12 @@ public final class SourceReader {
 
   /** The raw records of {@code files} of a file source (Parquet, or one of the file readers). */
   static Dataset<Row> raw(SparkSession spark, SourceSettings source, String root, List<InputFile> files) {
+    return raw(spark, source, root, files, Long.MAX_VALUE);
+  }
+
+  /** As {@link #raw(SparkSession, SourceSettings, String, List)}, reading at most that many records per text file. */
+  static Dataset<Row> raw(SparkSession spark, SourceSettings source, String root, List<InputFile> files,
+      long maxRecordsPerFile) {
     if (files.isEmpty()) {
       return spark.createDataFrame(List.<Row>of(), RawRecords.SCHEMA);
     }
@@ -125,7 +131,7 @@ public final class SourceReader {
         : Math.min(files.size(), 10_000);
     JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext())
         .parallelize(files, slices)
-        .flatMap(new FileRecordReader(source, conf));
+        .flatMap(new FileRecordReader(source, conf, maxRecordsPerFile));
     return spark.createDataFrame(rows, RawRecords.SCHEMA);
   }
 
