@@ -33,6 +33,7 @@ import picocli.CommandLine.Option;
         TrainCommand.class,
         EvaluateCommand.class,
         ScoreCommand.class,
+        InitCommand.class,
         ValidateConfCommand.class,
         SqlCommand.class,
         CommandLine.HelpCommand.class

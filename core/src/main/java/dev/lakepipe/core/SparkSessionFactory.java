@@ -48,6 +48,27 @@ public final class SparkSessionFactory {
     return spark;
   }
 
+  /**
+   * An embedded {@code local[*]} session for commands that run before any conf exists ({@code lakepipe init}):
+   * the {@link #REQUIRED_CONF} settings, UTC, no UI, Spark's catalog folder under the system temp folder rather
+   * than the working directory. An existing session (spark-submit's, a test's) is reused.
+   */
+  public static SparkSession local(String stage) {
+    SparkSession.Builder b = SparkSession.builder().appName("lakepipe " + stage)
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.warehouse.dir",
+            new java.io.File(System.getProperty("java.io.tmpdir"), "lakepipe-" + stage + "-catalog").toURI()
+                .toString());
+    if (SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty()) {
+      b.master(System.getenv().getOrDefault("LAKEPIPE_SPARK_MASTER", "local[*]"));
+    }
+    REQUIRED_CONF.forEach(b::config);
+    SparkSession spark = b.getOrCreate();
+    LOG.info("Spark {} session for {} (master {})", spark.version(), stage, spark.sparkContext().master());
+    return spark;
+  }
+
   /** Runs {@code body} under a Spark job group, so the UI and logs say which stage a job belongs to. */
   public static <T> T withJobGroup(SparkSession spark, String group, String description,
       java.util.function.Supplier<T> body) {

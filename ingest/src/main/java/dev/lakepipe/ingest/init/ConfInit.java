@@ -114,7 +114,7 @@ public final class ConfInit {
     InitSource source = InitSource.resolve(spark, request.input(), request.format());
     SourceSample sample = SourceSample.read(spark, source.settings(request.name()), request.sampleRows(),
         ConfGuesser.TIMESTAMP_FORMATS);
-    String where = source.files().size() == 1 ? source.files().get(0) : request.input();
+    String where = request.input();
     if (sample.records() > 0 && sample.unreadable() == sample.records()) {
       throw LakepipeErrors.usage("Cannot init: none of the " + sample.records() + " records sampled from " + where
           + " could be read as " + source.format().id() + ". The first problem: " + sample.firstError()
