@@ -44,10 +44,10 @@ public record CleanSettings(
     problems.rejectUnknownKeys(exact, "clean.exact-duplicates", Set.of("key"));
     List<String> key = exact.hasPath("key")
         ? problems.stringList(exact, "clean.exact-duplicates", "key")
-        : List.of(schema.textColumn());
+        : defaultExactKey(schema);
     if (key.isEmpty()) {
       problems.add("Key clean.exact-duplicates.key is empty. List the canonical columns whose equal values make "
-          + "rows duplicates, e.g. [\"%s\"].", schema.textColumn());
+          + "rows duplicates, e.g. [\"%s\"].", schema.hasText() ? schema.textColumn() : schema.labelColumn());
     }
     for (String c : key) {
       if (!schema.columns().containsKey(c)) {
@@ -81,6 +81,17 @@ public record CleanSettings(
       }
     }
     return new CleanSettings(rows, key, near, action.equals("keep"), minAgreement);
+  }
+
+  /**
+   * The exact-duplicate key when {@code clean.exact-duplicates.key} is not given: the main text when there is
+   * text; otherwise every canonical column but the id (a table row is a duplicate only when all of it repeats).
+   */
+  static List<String> defaultExactKey(DatasetSchema schema) {
+    if (schema.hasText()) {
+      return List.of(schema.textColumn());
+    }
+    return schema.columns().keySet().stream().filter(c -> !c.equals(schema.idColumn())).toList();
   }
 
   private static Config section(Config clean, String key) {

@@ -102,14 +102,20 @@ public final class NearDuplicates {
 
     /**
      * Reads the clean.near-duplicates section (pass ConfigFactory.empty() when absent; defaults then apply:
-     * enabled=true, column = schema.textColumn(), shingle-size 5, bands 16, rows-per-band 4, threshold 0.8,
-     * max-bucket-size 1000, seed 42). Keys: enabled, column, shingle-size, bands, rows-per-band,
+     * enabled = true when the dataset has text (false without), column = schema.textColumn(), shingle-size 5,
+     * bands 16, rows-per-band 4, threshold 0.8, max-bucket-size 1000, seed 42). Keys: enabled, column, shingle-size, bands, rows-per-band,
      * jaccard-threshold, max-bucket-size, seed. Unknown keys and bad values are added to problems with key
      * and fix.
      */
     public static Settings parse(Config section, String prefix, DatasetSchema schema, ConfigProblems problems) {
       problems.rejectUnknownKeys(section, prefix, KEYS);
-      boolean enabled = problems.bool(section, prefix, "enabled", true);
+      boolean hasText = schema == null || schema.hasText();
+      boolean enabled = problems.bool(section, prefix, "enabled", hasText);
+      if (enabled && !hasText) {
+        problems.add("Key %s is true, but the dataset declares no text column (dataset.columns.text). "
+            + "Near duplicates are searched in text: declare one, or remove the key.", join(prefix, "enabled"));
+        enabled = false;
+      }
       String column = problems.optString(section, prefix, "column")
           .orElse(schema == null ? null : schema.textColumn());
       if (schema != null && column != null && !schema.textColumns().contains(column)) {

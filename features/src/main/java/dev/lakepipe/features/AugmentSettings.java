@@ -108,10 +108,14 @@ public record AugmentSettings(Text text, boolean oversample) implements Serializ
     int copies = problems.intValue(t, prefix, "copies", 0, 0);
     List<String> columns = t.hasPath("columns")
         ? problems.stringList(t, prefix, "columns")
-        : schema == null ? List.of() : List.of(schema.textColumn());
+        : schema == null || !schema.hasText() ? List.of() : List.of(schema.textColumn());
     if (t.hasPath("columns") && columns.isEmpty()) {
       problems.add("Key %s.columns is empty. List the text columns to perturb, e.g. [\"%s\"], or remove the key.",
-          prefix, schema == null ? "text" : schema.textColumn());
+          prefix, schema == null || !schema.hasText() ? "text" : schema.textColumn());
+    }
+    if (copies > 0 && schema != null && !schema.hasText()) {
+      problems.add("Key %s.copies is %d, but the dataset has no text column to perturb. Remove it, or use "
+          + "%s.oversample to repeat rare classes' rows.", prefix, copies, PREFIX);
     }
     Set<String> seen = new HashSet<>();
     for (String c : columns) {

@@ -320,26 +320,28 @@ public final class FeaturePipeline {
     stages.add(new SQLTransformer().setStatement(prepareStatement(s, eventTime, fills)));
 
     FeatureSettings.Text text = s.text();
-    boolean chars = text.tokenizer() == Tokenizer.CHAR_NGRAMS;
-    stages.add(new RegexTokenizer()
-        .setInputCol(DOC)
-        .setOutputCol(TOKENS)
-        .setGaps(false)
-        .setPattern(chars ? CHAR_PATTERN : WORD_PATTERN)
-        .setMinTokenLength(1)
-        .setToLowercase(text.lowercase()));
-    String terms = TOKENS;
-    if (text.ngramSize() > 1) {
-      stages.add(new NGram().setN(text.ngramSize()).setInputCol(TOKENS).setOutputCol(NGRAMS));
-      terms = NGRAMS;
-    }
-    if (text.representation() == Representation.TFIDF) {
-      stages.add(new HashingTF().setInputCol(terms).setOutputCol(TF).setNumFeatures(text.numFeatures()));
-      stages.add(new IDF().setInputCol(TF).setOutputCol(TFIDF).setMinDocFreq(text.minDocFreq()));
-      assembled.add(TFIDF);
-    } else {
-      stages.add(new SequenceIndexer().setInputCol(terms).setOutputCol(TEXT_IDS)
-          .setVocabularySize(text.vocabularySize()).setMaxLength(text.maxLength()));
+    if (text.enabled()) {
+      boolean chars = text.tokenizer() == Tokenizer.CHAR_NGRAMS;
+      stages.add(new RegexTokenizer()
+          .setInputCol(DOC)
+          .setOutputCol(TOKENS)
+          .setGaps(false)
+          .setPattern(chars ? CHAR_PATTERN : WORD_PATTERN)
+          .setMinTokenLength(1)
+          .setToLowercase(text.lowercase()));
+      String terms = TOKENS;
+      if (text.ngramSize() > 1) {
+        stages.add(new NGram().setN(text.ngramSize()).setInputCol(TOKENS).setOutputCol(NGRAMS));
+        terms = NGRAMS;
+      }
+      if (text.representation() == Representation.TFIDF) {
+        stages.add(new HashingTF().setInputCol(terms).setOutputCol(TF).setNumFeatures(text.numFeatures()));
+        stages.add(new IDF().setInputCol(TF).setOutputCol(TFIDF).setMinDocFreq(text.minDocFreq()));
+        assembled.add(TFIDF);
+      } else {
+        stages.add(new SequenceIndexer().setInputCol(terms).setOutputCol(TEXT_IDS)
+            .setVocabularySize(text.vocabularySize()).setMaxLength(text.maxLength()));
+      }
     }
 
     FeatureSettings.Numeric numeric = s.numeric();
@@ -407,11 +409,13 @@ public final class FeaturePipeline {
   static String prepareStatement(FeatureSettings s, String eventTime, Map<String, Double> fills) {
     List<String> select = new ArrayList<>();
     select.add("*");
-    String joined = "concat_ws('\\n', " + s.text().columns().stream().map(FeaturePipeline::quote)
-        .collect(Collectors.joining(", ")) + ")";
-    select.add((s.text().tokenizer() == Tokenizer.CHAR_NGRAMS
-        ? "trim(regexp_replace(" + joined + ", '(?U)\\\\s+', ' '))"
-        : joined) + " AS " + quote(DOC));
+    if (s.text().enabled()) {
+      String joined = "concat_ws('\\n', " + s.text().columns().stream().map(FeaturePipeline::quote)
+          .collect(Collectors.joining(", ")) + ")";
+      select.add((s.text().tokenizer() == Tokenizer.CHAR_NGRAMS
+          ? "trim(regexp_replace(" + joined + ", '(?U)\\\\s+', ' '))"
+          : joined) + " AS " + quote(DOC));
+    }
     for (String c : s.numeric().columns()) {
       String missing = "(" + quote(c) + " IS NULL OR isnan(" + quote(c) + "))";
       select.add("CASE WHEN " + missing + " THEN CAST('" + fills.get(c) + "' AS DOUBLE) ELSE CAST(" + quote(c)
@@ -471,6 +475,10 @@ public final class FeaturePipeline {
 
   private static void textStatistics(PipelineModel model, FeatureSettings.Text text, Map<String, String> stats,
       Layout layout) {
+    if (!text.enabled()) {
+      stats.put("text.columns", "");
+      return;
+    }
     stats.put("text.columns", String.join(", ", text.columns()));
     stats.put("text.representation", FeatureSettings.confName(text.representation()));
     stats.put("text.tokenizer", FeatureSettings.confName(text.tokenizer()));

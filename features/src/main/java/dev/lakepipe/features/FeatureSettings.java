@@ -126,6 +126,11 @@ public record FeatureSettings(
     public Text {
       columns = List.copyOf(columns);
     }
+
+    /** False when there is no text column (a table without text): no text stages, no text slots. */
+    public boolean enabled() {
+      return !columns.isEmpty();
+    }
   }
 
   /** {@code features.numeric}. */
@@ -171,6 +176,15 @@ public record FeatureSettings(
     if (schema == null) {
       return null;
     }
+    if (!text.enabled() && text.representation() == Representation.SEQUENCE) {
+      problems.add("Key features.text.representation is sequence, but there is no text column (dataset.columns.text "
+          + "is empty). Declare a text column, or remove features.text.representation.");
+    }
+    if (!text.enabled() && numeric.columns().isEmpty() && categorical.columns().isEmpty() && parts.isEmpty()) {
+      problems.add("The features vector of dataset %s would be empty: it has no text, numeric or categorical "
+          + "column to use, and features.event-time.parts is empty. Declare columns under dataset.columns, or list "
+          + "event-time parts, e.g. features.event-time.parts = [\"month\", \"day-of-week\"].", schema.name());
+    }
     return new FeatureSettings(text, numeric, categorical, parts, weighting);
   }
 
@@ -180,7 +194,7 @@ public record FeatureSettings(
     List<String> columns = columns(c, prefix, DatasetSchema.Role.TEXT, schema, problems);
     if (c.hasPath("columns") && columns.isEmpty()) {
       problems.add("Key features.text.columns is empty. List at least one text column, e.g. [\"%s\"].",
-          schema == null ? "text" : schema.textColumn());
+          schema == null || !schema.hasText() ? "text" : schema.textColumn());
     }
     Representation representation = choice(c, prefix, "representation", Representation.class,
         Representation.TFIDF, problems);

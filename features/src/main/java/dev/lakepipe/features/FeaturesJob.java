@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>Split ({@link Splitter}): every silver row gets a split (and fold), near-duplicate clusters from
  *       {@code ops.duplicates} and groups kept whole; rows that cannot be placed go to quarantine.</li>
+ *   <li>Labels ({@link LabelCoverage}): labels with too few train rows are quarantined or merged, and (when
+ *       configured) validation and test rows whose label train lacks are quarantined.</li>
  *   <li>Check ({@link LeakageChecks}); any failure writes the manifest with the results and stops the stage
  *       before the dataset changes.</li>
  *   <li>Fit the feature pipeline on train rows only ({@link FeaturePipeline}), save it under
@@ -84,21 +86,25 @@ public final class FeaturesJob {
       Splitter.Previous previous = previous(catalog, goldRef, manifestRef, s);
 
       Splitter.Result split = Splitter.assign(silver, links, s.split(), schema, s.seed(), previous);
-      Dataset<Row> assigned = persisted.cut(split.assigned());
+      Dataset<Row> placed = persisted.cut(split.assigned());
       Dataset<Row> rejected = persisted.cut(split.rejected());
+      LabelCoverage.Result coverage = LabelCoverage.apply(placed, s.labels(), schema.labelColumn());
+      Dataset<Row> assigned = persisted.cut(coverage.kept());
+      Dataset<Row> labelRejected = persisted.cut(coverage.rejected());
       long accepted = assigned.count();
-      long rejectedCount = rejected.count();
+      long rejectedCount = rejected.count() + labelRejected.count();
       if (in != accepted + rejectedCount) {
         throw LakepipeErrors.conservationBroken(STAGE, in + " silver rows, but " + accepted + " placed in splits + "
             + rejectedCount + " quarantined");
       }
+      SplitManifest.Labels labels = SplitManifest.Labels.of(coverage);
 
       List<LeakageChecks.Check> checks = LeakageChecks.run(assigned, links, s.split(), schema);
       List<LeakageChecks.Check> failed = checks.stream().filter(c -> !c.passed()).toList();
       if (!failed.isEmpty()) {
         catalog.replaceRun(manifestRef, SplitManifest.build(Augmentation.markOriginal(assigned), s.split(), schema,
-            s.seed(), split.validationCutoff(), split.testCutoff(), checks, SplitManifest.Artefacts.NONE, sources, run),
-            run.runId());
+            s.seed(), split.validationCutoff(), split.testCutoff(), checks, SplitManifest.Artefacts.NONE, sources,
+            labels, run), run.runId());
         throw LakepipeErrors.jobFailed("write the splits of run " + run.runId(), failed.size()
             + " leakage check(s) failed: " + failed.stream().map(c -> c.name() + ": " + c.detail())
             .collect(Collectors.joining("; ")) + ". Nothing was written but the manifest ("
@@ -129,9 +135,10 @@ public final class FeaturesJob {
           s.seed(), run.runId());
       Dataset<Row> manifest = SplitManifest.build(gold, s.split(), schema, s.seed(), split.validationCutoff(),
           split.testCutoff(), checks, new SplitManifest.Artefacts(pipelinePath, s.export().path(),
-              fitted.statistics()), sources, run);
+              fitted.statistics()), sources, labels, run);
       catalog.replaceRun(manifestRef, manifest, run.runId());
-      QuarantineTable.write(catalog, quarantineRows(rejected, silver.schema(), schema, run));
+      QuarantineTable.write(catalog, quarantineRows(rejected, silver.schema(), schema, run)
+          .unionByName(labelQuarantineRows(labelRejected, silver.schema(), schema, run)));
       catalog.overwrite(goldRef, gold);
 
       Map<String, Map<String, Long>> perSplit = new TreeMap<>();
@@ -213,8 +220,17 @@ public final class FeaturesJob {
     String t = schema.eventTimeColumn();
     return QuarantineTable.ofRecords(rejected, List.of(silver.fieldNames()), STAGE, run, col(Splitter.REASON),
         when(missingTime, lit("features.split.policy")).otherwise(lit("features.split.near-duplicates")),
-        when(missingTime, lit(t)).otherwise(lit(schema.textColumn())),
+        when(missingTime, lit(t).cast("string")).otherwise(lit(schema.textColumn()).cast("string")),
         col(Splitter.MESSAGE),
         when(missingTime, lit(null).cast("string")).otherwise(col(Lineage.RECORD_ID)));
+  }
+
+  /** Rows {@link LabelCoverage} took out: the label column and its value, the conf key that decided. */
+  private static Dataset<Row> labelQuarantineRows(Dataset<Row> rejected, StructType silver, DatasetSchema schema,
+      RunContext run) {
+    Column rare = col(Splitter.REASON).equalTo(LabelCoverage.RARE_LABEL);
+    return QuarantineTable.ofRecords(rejected, List.of(silver.fieldNames()), STAGE, run, col(Splitter.REASON),
+        when(rare, lit("features.min-class-rows")).otherwise(lit("features.split.unseen-labels")),
+        lit(schema.labelColumn()), col(Splitter.MESSAGE), col(schema.labelColumn()));
   }
 }

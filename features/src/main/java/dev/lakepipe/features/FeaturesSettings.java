@@ -12,15 +12,16 @@ import java.util.Set;
 /**
  * Settings of the features stage, from {@code features}: the seed every random choice derives from, the split
  * ({@link SplitSettings}), the feature pipeline ({@link FeatureSettings}), augmentation of train
- * ({@link AugmentSettings}), the Parquet export ({@link ExportSettings}) and where fitted pipelines are saved
- * ({@code artifacts}, one folder per run). Every key is optional.
+ * ({@link AugmentSettings}), the Parquet export ({@link ExportSettings}), where fitted pipelines are saved
+ * ({@code artifacts}, one folder per run) and what happens to rare and unseen labels ({@link LabelCoverage}).
+ * Every key is optional.
  */
 public record FeaturesSettings(long seed, SplitSettings split, FeatureSettings features, AugmentSettings augment,
-    ExportSettings export, String artifactsPath) {
+    ExportSettings export, String artifactsPath, LabelCoverage.Settings labels) {
 
   static final long DEFAULT_SEED = 42;
   private static final Set<String> KEYS = Set.of("seed", "split", "text", "numeric", "categorical", "event-time",
-      "class-weights", "augment", "export", "artifacts");
+      "class-weights", "augment", "export", "artifacts", "min-class-rows", "rare-labels");
 
   public static FeaturesSettings parse(LakepipeConfig config) {
     return config.parseStage(FeaturesSettings::parse);
@@ -42,11 +43,12 @@ public record FeaturesSettings(long seed, SplitSettings split, FeatureSettings f
     String artifacts = problems.optString(f, "features", "artifacts").orElse(warehouse + "/_artifacts/features");
     SplitSettings split = SplitSettings.parse(f, schema, problems);
     ExportSettings export = ExportSettings.parse(f, warehouse, problems);
+    LabelCoverage.Settings labels = LabelCoverage.Settings.parse(f, problems);
     if (schema == null) {
       return null;
     }
     FeatureSettings features = FeatureSettings.parse(f, schema, problems);
     AugmentSettings augment = AugmentSettings.parse(f, schema, problems);
-    return new FeaturesSettings(seed, split, features, augment, export, artifacts);
+    return new FeaturesSettings(seed, split, features, augment, export, artifacts, labels);
   }
 }

@@ -267,7 +267,8 @@ public final class FittedFeatures {
   // ---- helpers -------------------------------------------------------------------------------------------
 
   private List<String> outputColumns() {
-    return metadata.settings().text().representation() == FeatureSettings.Representation.SEQUENCE
+    FeatureSettings.Text text = metadata.settings().text();
+    return text.enabled() && text.representation() == FeatureSettings.Representation.SEQUENCE
         ? List.of(FeaturePipeline.FEATURES, FeaturePipeline.TEXT_IDS)
         : List.of(FeaturePipeline.FEATURES);
   }

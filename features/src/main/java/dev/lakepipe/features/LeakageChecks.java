@@ -22,8 +22,8 @@ import org.apache.spark.sql.Row;
 
 /**
  * The checks every split must pass before anything is written: no record in two splits, no near-duplicate
- * pair or identical main text across splits, every label of validation and test seen in train, and, per
- * policy, strict time order with the gap or disjoint groups. Each check is recorded in
+ * pair or identical main text across splits (when the dataset has text), every label of validation and test
+ * seen in train, and, per policy, strict time order with the gap or disjoint groups. Each check is recorded in
  * {@code ops.split_manifest} with its result; the stage fails when one does not pass. Rows in the time
  * policy's {@code gap} are in no split and are not compared across splits, but their labels must be known to
  * train like any row of gold.dataset.
@@ -72,17 +72,19 @@ public final class LeakageChecks {
             + ". Set features.split.near-duplicates = together to keep each cluster in one split"));
 
     String text = schema.textColumn();
-    // Grouped by a SHA-256 of the text, so the shuffle carries 64 characters per row, not whole documents.
-    Found sameText = found(inSplits.groupBy(Lineage.stableHash(col(text)).as("_text_hash"))
-        .agg(countDistinct(col(split)).as("_n"), min(Lineage.RECORD_ID).as("_id"),
-            sort_array(collect_set(col(split))).as("_splits"))
-        .filter(col("_n").gt(1))
-        .orderBy("_id")
-        .select(concat_ws("", lit("record "), col("_id"), lit(" ("), concat_ws(", ", col("_splits")), lit(")"))));
-    out.add(new Check(EXACT_TEXT, sameText.isEmpty(), sameText.isEmpty()
-        ? "no " + text + " value appears in two splits"
-        : sameText.count() + " distinct " + text + " values appear in more than one split, e.g. "
-            + sameText.examples() + ". Deduplicate on " + text + " in clean (clean.exact-duplicates.key)"));
+    if (text != null) {
+      // Grouped by a SHA-256 of the text, so the shuffle carries 64 characters per row, not whole documents.
+      Found sameText = found(inSplits.groupBy(Lineage.stableHash(col(text)).as("_text_hash"))
+          .agg(countDistinct(col(split)).as("_n"), min(Lineage.RECORD_ID).as("_id"),
+              sort_array(collect_set(col(split))).as("_splits"))
+          .filter(col("_n").gt(1))
+          .orderBy("_id")
+          .select(concat_ws("", lit("record "), col("_id"), lit(" ("), concat_ws(", ", col("_splits")), lit(")"))));
+      out.add(new Check(EXACT_TEXT, sameText.isEmpty(), sameText.isEmpty()
+          ? "no " + text + " value appears in two splits"
+          : sameText.count() + " distinct " + text + " values appear in more than one split, e.g. "
+              + sameText.examples() + ". Deduplicate on " + text + " in clean (clean.exact-duplicates.key)"));
+    }
 
     String label = schema.labelColumn();
     Map<String, List<String>> labelsBySplit = new LinkedHashMap<>();

@@ -34,7 +34,10 @@ import org.apache.spark.sql.types.StructType;
  * every leakage check with its result, where the fitted pipeline and the export are, the Delta versions of
  * the tables the run read ({@code source_versions}), and (on the train row) what the pipeline learned from
  * train: imputation values, scaler means and deviations, categories, the vector layout. The {@code gap}
- * split (time policy) is listed too, so the rows add up to the stage's input.
+ * split (time policy) is listed too, so the rows add up to the stage's input together with the quarantined
+ * ones: {@code quarantined_rows} counts, per split and reason, the rows {@link LabelCoverage} took out of it
+ * ({@code RARE_LABEL}, {@code LABEL_NOT_IN_TRAIN}), and {@code merged_labels} the rows per original label it
+ * relabelled into {@code features.rare-labels.merge-into}.
  */
 public final class SplitManifest {
 
@@ -66,7 +69,9 @@ public final class SplitManifest {
       .add("pipeline_statistics", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType), true)
       .add("export_path", DataTypes.StringType, true)
       .add("source_versions", DataTypes.createMapType(DataTypes.StringType, DataTypes.LongType), false)
-      .add("created_at", DataTypes.TimestampType, false);
+      .add("created_at", DataTypes.TimestampType, false)
+      .add("quarantined_rows", DataTypes.createMapType(DataTypes.StringType, DataTypes.LongType), false)
+      .add("merged_labels", DataTypes.createMapType(DataTypes.StringType, DataTypes.LongType), false);
 
   private SplitManifest() {}
 
@@ -78,13 +83,20 @@ public final class SplitManifest {
   /** The Delta versions of the tables a run read (silver, and ops.duplicates when it exists), by table name. */
   public record Sources(Map<String, Long> versions) {}
 
+  /** What {@link LabelCoverage} did, per split: rows quarantined by reason, rows merged by original label. */
+  public record Labels(Map<String, Map<String, Long>> quarantined, Map<String, Map<String, Long>> merged) {
+    public static Labels of(LabelCoverage.Result r) {
+      return new Labels(r.quarantined(), r.merged());
+    }
+  }
+
   /**
    * The manifest rows of a run. {@code rows} are the run's dataset rows with {@code split}, {@code fold} and
    * {@code augmented}; {@code cutoffs} the time policy's validation and test cut-offs (nulls otherwise).
    */
   public static Dataset<Row> build(Dataset<Row> rows, SplitSettings s, DatasetSchema schema, long seed,
       Instant validationCutoff, Instant testCutoff, List<LeakageChecks.Check> checks, Artefacts artefacts,
-      Sources sources, RunContext run) {
+      Sources sources, Labels labels, RunContext run) {
     SparkSession spark = rows.sparkSession();
     String split = Splitter.SPLIT;
     String t = schema.eventTimeColumn();
@@ -121,7 +133,7 @@ public final class SplitManifest {
     List<Row> out = new ArrayList<>();
     for (String name : names) {
       Row r = perSplit.get(name);
-      if (r == null && !s.activeSplits().contains(name)) {
+      if (r == null && !s.activeSplits().contains(name) && !labels.quarantined().containsKey(name)) {
         continue;
       }
       Instant[] b = bounds.getOrDefault(name, new Instant[2]);
@@ -149,7 +161,9 @@ public final class SplitManifest {
               : new TreeMap<>(artefacts.statistics()),
           artefacts.exportPath(),
           new TreeMap<>(sources.versions()),
-          Timestamp.from(run.startedAt())));
+          Timestamp.from(run.startedAt()),
+          copy(labels.quarantined().getOrDefault(name, Map.of())),
+          copy(labels.merged().getOrDefault(name, Map.of()))));
     }
     return spark.createDataFrame(out, SCHEMA);
   }

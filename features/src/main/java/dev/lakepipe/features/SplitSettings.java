@@ -73,7 +73,7 @@ public record SplitSettings(
   }
 
   private static final Set<String> KEYS = Set.of("policy", "fractions", "cutoffs", "gap", "group-column", "folds",
-      "near-duplicates");
+      "near-duplicates", "unseen-labels"); // unseen-labels: read by LabelCoverage.Settings
   private static final Map<String, BigDecimal> DEFAULT_FRACTIONS = defaults();
 
   public SplitSettings {

@@ -16,6 +16,10 @@ import org.apache.spark.sql.types.StructType;
  * The dataset's canonical columns, by role, from {@code dataset.columns}. Every source maps its own field
  * names onto these; every stage reads them by these names. Types follow the role: id, text, label and
  * categorical columns are strings, numeric columns doubles, the event time a timestamp (UTC).
+ *
+ * <p>Only the label is needed. A table may declare no id ({@link #idColumn()} is null: identity is the
+ * lineage {@code _record_id}, which every record has anyway) and no text ({@link #textColumns()} is empty: the
+ * features are numeric, categorical and event time; near-duplicate search and the text checks do not run).
  */
 public record DatasetSchema(
     String name,
@@ -62,7 +66,9 @@ public record DatasetSchema(
   /** Canonical column name to role, in canonical order (id, text, label, event time, numeric, categorical). */
   public Map<String, Role> columns() {
     Map<String, Role> out = new LinkedHashMap<>();
-    out.put(idColumn, Role.ID);
+    if (idColumn != null) {
+      out.put(idColumn, Role.ID);
+    }
     textColumns.forEach(c -> out.put(c, Role.TEXT));
     out.put(labelColumn, Role.LABEL);
     if (eventTimeColumn != null) {
@@ -73,9 +79,19 @@ public record DatasetSchema(
     return out;
   }
 
-  /** The main text column (the first of {@code dataset.columns.text}). */
+  /** The main text column (the first of {@code dataset.columns.text}); null when the dataset has no text. */
   public String textColumn() {
-    return textColumns.get(0);
+    return textColumns.isEmpty() ? null : textColumns.get(0);
+  }
+
+  /** True when the dataset declares at least one text column. */
+  public boolean hasText() {
+    return !textColumns.isEmpty();
+  }
+
+  /** True when the dataset declares an id column. */
+  public boolean hasId() {
+    return idColumn != null;
   }
 
   public StructType sparkSchema() {
@@ -86,7 +102,8 @@ public record DatasetSchema(
 
   static DatasetSchema parse(Config root, ConfigProblems problems) {
     if (!root.hasPath("dataset")) {
-      problems.add("Key dataset is missing. Declare dataset { name, columns { id, text, label, ... } }.");
+      problems.add("Key dataset is missing. Declare dataset { name, columns { label, ... } } (lakepipe init "
+          + "writes one from a sample of your data).");
       return null;
     }
     Config c = root.getConfig("dataset");
@@ -94,26 +111,23 @@ public record DatasetSchema(
     String name = problems.string(c, "dataset", "name", "the dataset's name, e.g. \"spamassassin\"");
     if (!c.hasPath("columns")) {
       problems.add("Key dataset.columns is missing. Name the canonical columns: "
-          + "columns { id = \"id\", text = [\"text\"], label = \"label\" }.");
+          + "columns { label = \"label\", numeric = [...], categorical = [...] } (id and text are optional).");
       return null;
     }
     Config cols = c.getConfig("columns");
     problems.rejectUnknownKeys(cols, "dataset.columns", COLUMN_KEYS);
-    String id = problems.string(cols, "dataset.columns", "id", "the id column's name, e.g. \"id\"");
+    String id = problems.optString(cols, "dataset.columns", "id").orElse(null);
     List<String> text = cols.hasPath("text") && cols.getValue("text").valueType()
         == com.typesafe.config.ConfigValueType.STRING
         ? List.of(cols.getString("text"))
         : problems.stringList(cols, "dataset.columns", "text");
-    if (text.isEmpty()) {
-      problems.add("Key dataset.columns.text is missing. List at least one text column, e.g. [\"text\"].");
-    }
     String label = problems.string(cols, "dataset.columns", "label", "the label column's name, e.g. \"label\"");
     String eventTime = problems.optString(cols, "dataset.columns", "event-time").orElse(null);
     List<String> numeric = problems.stringList(cols, "dataset.columns", "numeric");
     List<String> categorical = problems.stringList(cols, "dataset.columns", "categorical");
     List<String> required = c.hasPath("required")
         ? problems.stringList(c, "dataset", "required")
-        : id != null && label != null && !text.isEmpty() ? List.of(id, text.get(0), label) : List.of();
+        : defaultRequired(id, text, label);
 
     List<String> all = new ArrayList<>();
     if (id != null) {
@@ -146,9 +160,28 @@ public record DatasetSchema(
             + "Add it there or remove it from dataset.required.", r);
       }
     }
-    if (id == null || label == null || text.isEmpty() || name == null) {
+    if (label == null || name == null) {
       return null;
     }
+    if (all.size() == 1) {
+      problems.add("Key dataset.columns declares only the label '%s'. Name the columns to learn from: numeric, "
+          + "categorical, text or event-time.", label);
+    }
     return new DatasetSchema(name, id, text, label, eventTime, numeric, categorical, required);
+  }
+
+  /** What {@code dataset.required} is when not given: the id and the main text when declared, and the label. */
+  private static List<String> defaultRequired(String id, List<String> text, String label) {
+    List<String> out = new ArrayList<>();
+    if (id != null) {
+      out.add(id);
+    }
+    if (!text.isEmpty()) {
+      out.add(text.get(0));
+    }
+    if (label != null) {
+      out.add(label);
+    }
+    return out;
   }
 }

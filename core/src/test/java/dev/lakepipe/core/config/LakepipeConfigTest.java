@@ -58,6 +58,34 @@ class LakepipeConfigTest {
   }
 
   @Test
+  void aTableNeedsNeitherIdNorText() throws IOException {
+    LakepipeConfig c = LakepipeConfig.load(write("table.conf", """
+        dataset {
+          name = "weather"
+          columns { label = "weather", event-time = "date", numeric = ["wind", "temp_max"] }
+        }
+        """), LakepipeConfig.Env.LOCAL, Map.of());
+
+    DatasetSchema d = c.dataset();
+    assertThat(d.columns().keySet()).containsExactly("weather", "date", "wind", "temp_max");
+    assertThat(d.idColumn()).isNull();
+    assertThat(d.hasId()).isFalse();
+    assertThat(d.hasText()).isFalse();
+    assertThat(d.textColumn()).isNull();
+    assertThat(d.requiredColumns()).containsExactly("weather");
+  }
+
+  @Test
+  void aLabelAloneIsNotADataset() throws IOException {
+    Path conf = write("label-only.conf", "dataset { name = d, columns { label = y } }");
+
+    assertThatThrownBy(() -> LakepipeConfig.load(conf, LakepipeConfig.Env.LOCAL, Map.of()))
+        .isInstanceOf(LakepipeException.class)
+        .hasMessageContaining("Key dataset.columns declares only the label 'y'. Name the columns to learn from: "
+            + "numeric, categorical, text or event-time.");
+  }
+
+  @Test
   void everyProblemIsListedAtOnceWithItsKeyAndFix() throws IOException {
     Path conf = write("bad.conf", """
         dataset {
