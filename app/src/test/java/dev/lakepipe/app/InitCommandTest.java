@@ -224,6 +224,26 @@ class InitCommandTest extends SparkTestBase {
   }
 
   @Test
+  void anEventTimeAloneGivesItsPartsAsFeatures() throws IOException {
+    Path csv = dir.resolve("days.csv");
+    StringBuilder sb = new StringBuilder("day,label\n");
+    for (int i = 0; i < 12; i++) {
+      sb.append(LocalDate.of(2024, 5, 1).plusDays(i)).append(',').append(i % 2 == 0 ? "a" : "b").append('\n');
+    }
+    Files.writeString(csv, sb.toString(), StandardCharsets.UTF_8);
+    Path conf = dir.resolve("days.conf");
+
+    Result r = CliConfigErrorsTest.cli("init", "--input", csv.toString(), "--label", "label",
+        "--output", conf.toString());
+
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    Config c = ConfigFactory.parseFile(conf.toFile());
+    assertThat(c.getStringList("features.event-time.parts")).containsExactly("day-of-week", "month");
+    assertThat(c.getString("dataset.columns.event-time")).isEqualTo("day");
+    assertValidates(conf, "days");
+  }
+
+  @Test
   void helpListsInit() {
     Result r = CliConfigErrorsTest.cli("--help");
 

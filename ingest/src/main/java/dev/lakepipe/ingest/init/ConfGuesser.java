@@ -41,6 +41,8 @@ import java.util.stream.Collectors;
  *   <li><b>left out</b>, saying why (short values with too many distinct values: a name, a code, a second
  *       identifier).</li>
  * </ol>
+ * A source where no field besides the label becomes numeric, categorical, text or the event time is refused:
+ * a conf without features does not validate.
  *
  * <p>Canonical names come from the field's own name: accents dropped, camelCase split, lowercased, every run
  * of other characters folded to one {@code _}, trimmed of {@code _}; a name starting with a digit gets the
@@ -131,6 +133,11 @@ public final class ConfGuesser {
       return all(Role.TEXT).stream()
           .sorted(Comparator.comparingDouble((ColumnGuess c) -> -c.field().meanLength()))
           .toList();
+    }
+
+    /** Whether there is a numeric, categorical or text column: what the features vector is made of. */
+    public boolean hasFeatures() {
+      return !numeric().isEmpty() || !categorical().isEmpty() || !text().isEmpty();
     }
 
     public List<ColumnGuess> leftOut() {
@@ -273,7 +280,16 @@ public final class ConfGuesser {
       }
       out.add(new ColumnGuess(f, role, canonical, reason));
     }
-    return new Guess(out, eventTimeFormat);
+    Guess g = new Guess(out, eventTimeFormat);
+    if (!g.hasFeatures() && g.eventTime().isEmpty()) {
+      throw LakepipeErrors.usage(String.format(Locale.ROOT, "Cannot init: no field of %s besides the label has "
+          + "anything to learn from (a number, a category, a text or a time); %s. Sample more records with "
+          + "--sample-rows, or write the conf by hand.", where, g.columns().stream()
+          .filter(c -> c.role() != Role.LABEL)
+          .map(c -> "'" + c.field().name() + "' " + (c.role() == Role.ID ? "looks like an identifier" : c.reason()))
+          .collect(Collectors.joining("; "))));
+    }
+    return g;
   }
 
   /**

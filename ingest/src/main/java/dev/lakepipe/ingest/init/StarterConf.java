@@ -11,8 +11,9 @@ import java.util.stream.Collectors;
  * Renders {@code lakepipe init}'s guess as a HOCON conf, with the sample's evidence as comments: {@code dataset}
  * (columns by role, {@code required}), {@code tables} (path mode, the dataset's own warehouse folder
  * {@code lakehouse/<name>}), one {@code ingest.sources.<name>} mapping every kept field, and
- * {@code features.split} ({@code time} when there is an event time, else {@code stratified}). Roles and
- * columns with nothing in them are left out rather than written empty; every other key keeps its default.
+ * {@code features.split} ({@code time} when there is an event time, else {@code stratified}); when the event
+ * time is the only column to learn from, {@code features.event-time.parts} too, so the features vector is not
+ * empty. Roles with no column are left out rather than written empty; every other key keeps its default.
  * Pure: the same inputs give the same text.
  */
 public final class StarterConf {
@@ -123,6 +124,10 @@ public final class StarterConf {
   }
 
   private static void split(StringBuilder sb, ConfGuesser.Guess g) {
+    if (!g.hasFeatures()) {
+      sb.append("# The event time is the only column to learn from: its day of week and month are the features.\n");
+      sb.append("features.event-time.parts = [\"day-of-week\", \"month\"]\n\n");
+    }
     if (g.eventTime().isPresent()) {
       sb.append("# Split by event time: train on the oldest rows, validate and test on the newest.\n");
       sb.append("features.split {\n");

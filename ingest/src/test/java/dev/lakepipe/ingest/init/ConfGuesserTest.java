@@ -177,6 +177,25 @@ class ConfGuesserTest {
             + "field that holds each record's class.");
   }
 
+  @Test
+  void nothingToLearnFromIsRefused() {
+    List<FieldProfile> fields = List.of(
+        field("ref").distinct(ROWS).build(),
+        field("owner").distinct(15).build(),
+        field("y").distinct(2).build());
+
+    assertThatThrownBy(() -> ConfGuesser.guess(fields, "y", "/data/x.csv"))
+        .hasMessage("Cannot init: no field of /data/x.csv besides the label has anything to learn from (a number, "
+            + "a category, a text or a time); 'ref' looks like an identifier; 'owner' 15 distinct values in 20, 6 "
+            + "characters on average: too many for a category, too short for text (a name or a code?). Map it by "
+            + "hand if it is a feature. Sample more records with --sample-rows, or write the conf by hand.");
+
+    // An event time alone is enough: the conf then takes its parts as features.
+    List<FieldProfile> timed = List.of(field("day").distinct(ROWS).format("yyyy-MM-dd", ROWS).build(),
+        field("y").distinct(2).build());
+    assertThat(ConfGuesser.guess(timed, "y", "x").hasFeatures()).isFalse();
+  }
+
   private static Map<String, String> roles(ConfGuesser.Guess g) {
     Map<String, String> out = new LinkedHashMap<>();
     g.columns().forEach(c -> out.put(c.field().name(), c.role() + " " + c.canonical()));
