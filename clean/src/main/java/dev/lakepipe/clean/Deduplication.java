@@ -145,8 +145,10 @@ final class Deduplication {
     String id = Lineage.RECORD_ID;
     String text = near.column();
     Dataset<Row> removed = settled.filter(col(id).notEqual(col(DuplicateClusters.KEPT_ID))).as("d");
-    Dataset<Row> r = rows.select(col(id), col(Lineage.SOURCE), col(text)).as("r");
-    Dataset<Row> k = rows.select(col(id), col(Lineage.SOURCE), col(text)).as("k");
+    // Without a text column (a table) there are exact duplicates only: their similarity is 1.
+    Column textOrNull = text == null ? lit(null).cast("string").as("_text") : col(text).as("_text");
+    Dataset<Row> r = rows.select(col(id), col(Lineage.SOURCE), textOrNull).as("r");
+    Dataset<Row> k = rows.select(col(id), col(Lineage.SOURCE), textOrNull).as("k");
     return removed
         .join(r, col("d." + id).equalTo(col("r." + id)))
         .join(k, col("d." + DuplicateClusters.KEPT_ID).equalTo(col("k." + id)))
@@ -156,8 +158,8 @@ final class Deduplication {
             col("d.kind").as("kind"),
             col("d.action").as("action"),
             when(col("d.kind").equalTo(KIND_EXACT), lit(1.0))
-                .otherwise(NearDuplicates.jaccard(NearDuplicates.shingles(col("r." + text), near),
-                    NearDuplicates.shingles(col("k." + text), near))).as("similarity"),
+                .otherwise(NearDuplicates.jaccard(NearDuplicates.shingles(col("r._text"), near),
+                    NearDuplicates.shingles(col("k._text"), near))).as("similarity"),
             col("r." + Lineage.SOURCE).as("removed_source"),
             col("k." + Lineage.SOURCE).as("kept_source"),
             col("d." + DuplicateClusters.CLUSTER_SIZE).as("cluster_size"),

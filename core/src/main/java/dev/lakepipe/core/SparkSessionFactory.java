@@ -28,11 +28,20 @@ public final class SparkSessionFactory {
       "spark.sql.parquet.datetimeRebaseModeInWrite", "CORRECTED",
       "spark.sql.parquet.datetimeRebaseModeInRead", "CORRECTED");
 
+  /** The master of embedded Spark (env local) when neither the conf nor a launcher sets one. */
+  public static final String LOCAL_MASTER = "local[*]";
+
   private SparkSessionFactory() {}
 
   public static SparkSession create(LakepipeConfig config, String stage) {
     SparkSession.Builder b = SparkSession.builder().appName(config.spark().appName() + " " + stage);
     config.spark().master().ifPresent(b::master);
+    if (config.spark().master().isEmpty() && config.env() == LakepipeConfig.Env.LOCAL
+        && System.getProperty("spark.master") == null && SparkSession.getDefaultSession().isEmpty()) {
+      // A conf kept outside conf/ has no local.conf beside it: embedded Spark still needs a master.
+      LOG.info("spark.master is not set and no launcher set one; embedded Spark runs on {}", LOCAL_MASTER);
+      b.master(LOCAL_MASTER);
+    }
     if (config.tables().mode() == dev.lakepipe.core.config.TableSettings.Mode.PATH
         && !config.spark().conf().containsKey("spark.sql.warehouse.dir")) {
       // Keep Spark's own catalog folder inside the warehouse instead of the working directory.

@@ -141,7 +141,7 @@ public final class EvaluateJob {
       evaluated = evaluated.withColumn(EVENT_MONTH, date_format(col(schema.eventTimeColumn()), "yyyy-MM"));
       builtIn.add(EVENT_MONTH);
     }
-    if (goldColumns.contains(schema.textColumn())) {
+    if (schema.hasText() && goldColumns.contains(schema.textColumn())) {
       evaluated = evaluated.withColumn(TEXT_LENGTH, textLengthBucket(col(schema.textColumn())));
       builtIn.add(TEXT_LENGTH);
     }

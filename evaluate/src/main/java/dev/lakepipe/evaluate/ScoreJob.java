@@ -250,7 +250,7 @@ public final class ScoreJob {
     }
     if (!have.contains(Lineage.RECORD_ID)) {
       Column[] all = have.stream().map(EvaluateJob::quoted).toArray(Column[]::new);
-      Column key = have.contains(schema.idColumn())
+      Column key = schema.hasId() && have.contains(schema.idColumn())
           ? coalesce(col(schema.idColumn()).cast("string"), to_json(struct(all))) : to_json(struct(all));
       rows = rows.withColumn(Lineage.RECORD_ID, Lineage.stableHash(lit(STAGE), lit(source), key));
     }
