@@ -288,8 +288,18 @@ class InitCommandTest extends SparkTestBase {
       assertThat(r.code()).as(stage + ": " + r.out() + r.err()).isZero();
     }
 
-    long gold = spark.read().format("delta").load(warehouse.resolve("gold/dataset").toString()).count();
-    assertThat(gold).isEqualTo(60);
+    org.apache.spark.sql.Dataset<Row> gold = spark.read().format("delta").load(warehouse.resolve("gold/dataset")
+        .toString());
+    assertThat(gold.count()).isEqualTo(60);
+    // The time policy: the oldest round(60 x 0.8) = 48 days train, then 54 - 48 = 6 validate, the last 6 test.
+    Map<String, String> splits = new LinkedHashMap<>();
+    gold.groupBy("split").agg(org.apache.spark.sql.functions.count("*"), org.apache.spark.sql.functions.min("day"),
+            org.apache.spark.sql.functions.max("day")).orderBy("min(day)").collectAsList()
+        .forEach(row -> splits.put(row.getString(0), row.get(1) + " " + row.get(2) + ".." + row.get(3)));
+    assertThat(splits).containsExactly(
+        Map.entry("train", "48 2024-01-01 00:00:00.0..2024-02-17 00:00:00.0"),
+        Map.entry("validation", "6 2024-02-18 00:00:00.0..2024-02-23 00:00:00.0"),
+        Map.entry("test", "6 2024-02-24 00:00:00.0..2024-02-29 00:00:00.0"));
   }
 
   private static void assertValidates(Path conf, String source) {

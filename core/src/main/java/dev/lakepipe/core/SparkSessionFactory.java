@@ -58,9 +58,10 @@ public final class SparkSessionFactory {
   }
 
   /**
-   * An embedded {@code local[*]} session for commands that run before any conf exists ({@code lakepipe init}):
-   * the {@link #REQUIRED_CONF} settings, UTC, no UI, Spark's catalog folder under the system temp folder rather
-   * than the working directory. An existing session (spark-submit's, a test's) is reused.
+   * An embedded session for commands that run before any conf exists ({@code lakepipe init}): the master of
+   * {@code LAKEPIPE_SPARK_MASTER} (as {@code conf/local.conf} reads it) or {@link #LOCAL_MASTER}, the
+   * {@link #REQUIRED_CONF} settings, UTC, no UI, Spark's catalog folder under the system temp folder rather than
+   * the working directory. An existing session or a launcher's master (spark-submit's, a test's) wins.
    */
   public static SparkSession local(String stage) {
     SparkSession.Builder b = SparkSession.builder().appName("lakepipe " + stage)
@@ -69,8 +70,9 @@ public final class SparkSessionFactory {
         .config("spark.sql.warehouse.dir",
             new java.io.File(System.getProperty("java.io.tmpdir"), "lakepipe-" + stage + "-catalog").toURI()
                 .toString());
-    if (SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty()) {
-      b.master(System.getenv().getOrDefault("LAKEPIPE_SPARK_MASTER", "local[*]"));
+    if (System.getProperty("spark.master") == null && SparkSession.getActiveSession().isEmpty()
+        && SparkSession.getDefaultSession().isEmpty()) {
+      b.master(System.getenv().getOrDefault("LAKEPIPE_SPARK_MASTER", LOCAL_MASTER));
     }
     REQUIRED_CONF.forEach(b::config);
     SparkSession spark = b.getOrCreate();
