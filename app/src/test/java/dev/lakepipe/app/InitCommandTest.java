@@ -100,15 +100,24 @@ class InitCommandTest extends SparkTestBase {
 
   @Test
   void jsonLinesWithFlatRecordsTwoTextsAndNoEventTime() throws IOException {
-    Path jsonl = dir.resolve("tickets.jsonl");
-    Files.writeString(jsonl, ticketsJsonLines(), StandardCharsets.UTF_8);
+    // A folder: the first 12 records plain, the last 12 gzipped, and a README that is not data.
+    Path folder = Files.createDirectories(dir.resolve("tickets"));
+    List<String> lines = ticketsJsonLines().lines().toList();
+    Files.writeString(folder.resolve("tickets-1.jsonl"), String.join("\n", lines.subList(0, 12)) + "\n",
+        StandardCharsets.UTF_8);
+    try (java.io.OutputStream out = new java.util.zip.GZIPOutputStream(
+        Files.newOutputStream(folder.resolve("tickets-2.jsonl.gz")))) {
+      out.write((String.join("\n", lines.subList(12, 24)) + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+    Files.writeString(folder.resolve("README.txt"), "Tickets export, one JSON object per line.\n",
+        StandardCharsets.UTF_8);
     Path conf = dir.resolve("tickets.conf");
 
-    Result r = CliConfigErrorsTest.cli("init", "--input", jsonl.toString(), "--label", "category",
+    Result r = CliConfigErrorsTest.cli("init", "--input", folder.toString(), "--label", "category",
         "--output", conf.toString());
 
     assertThat(r.code()).as(r.out() + r.err()).isZero();
-    assertThat(r.out()).contains("init: sampled 24 records of " + jsonl + " (jsonl, 1 file)");
+    assertThat(r.out()).contains("init: sampled 24 records of " + folder + " (jsonl, 2 files)");
     String text = Files.readString(conf);
     Config c = ConfigFactory.parseFile(conf.toFile());
     assertThat(roles(c, text, "tickets")).isEqualTo(Map.ofEntries(
@@ -132,6 +141,7 @@ class InitCommandTest extends SparkTestBase {
     assertThat(c.hasPath("ingest.sources.tickets.timestamp-formats")).isFalse();
     assertThat(c.hasPath("ingest.sources.tickets.delimiter")).isFalse();
     assertThat(c.getString("ingest.sources.tickets.format")).isEqualTo("jsonl");
+    assertThat(c.getString("ingest.sources.tickets.include")).isEqualTo("*.{jsonl,jsonl.gz}");
     assertThat(c.getString("features.split.policy")).isEqualTo("stratified");
     assertThat(c.hasPath("features.split.unseen-labels")).isFalse();
     assertThat(text)
@@ -140,6 +150,11 @@ class InitCommandTest extends SparkTestBase {
         .contains("      # \"rating\": no value in any sampled record; 0 distinct in 24 sampled, 100% null\n");
 
     assertValidates(conf, "tickets");
+    // Ingest reads both files (the README is not included) and accepts every record.
+    Result ingest = CliConfigErrorsTest.cli("ingest", "--conf", conf.toString(), "--set",
+        "tables.warehouse=" + dir.resolve("lake"));
+    assertThat(ingest.code()).as(ingest.out() + ingest.err()).isZero();
+    assertThat(ingest.out()).containsPattern("(?m)^tickets\\s+jsonl\\s+2\\s+24\\s+24\\s+0\\s+0\\s*$");
   }
 
   @Test

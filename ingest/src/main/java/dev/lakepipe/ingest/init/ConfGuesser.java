@@ -273,6 +273,9 @@ public final class ConfGuesser {
         reason = leftOutReason(f, id);
       }
       String canonical = role == Role.LEFT_OUT ? null : canonicalName(f.name(), i + 1, taken);
+      if (canonical != null && RESERVED.contains(fold(f.name()))) {
+        reason += "; named " + canonical + " since " + fold(f.name()) + " is reserved";
+      }
       if (role == Role.EVENT_TIME) {
         eventTime = canonical;
       } else if (role == Role.ID) {

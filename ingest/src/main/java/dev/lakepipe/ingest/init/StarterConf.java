@@ -50,7 +50,7 @@ public final class StarterConf {
     String dialect = source.format() == SourceFormat.CSV
         ? ", delimiter " + ConfigUtil.quoteString(String.valueOf(source.delimiter())) : "";
     sb.append("# Starter conf for dataset ").append(quote(name)).append(", written by `lakepipe init` from the first ")
-        .append(sample.records()).append(sample.records() == 1 ? " record" : " records").append(" of ")
+        .append(sample.records()).append(sample.records() == 1 ? " record" : " records").append(" of\n#   ")
         .append(source.path()).append(" (").append(source.format().id()).append(", ").append(files)
         .append(dialect).append(").\n");
     if (sample.unreadable() > 0) {
@@ -96,7 +96,8 @@ public final class StarterConf {
     sb.append("    format = ").append(source.format().id()).append('\n');
     sb.append("    path = ").append(quote(source.path())).append('\n');
     if (source.include() != null) {
-      sb.append("    include = ").append(quote(source.include())).append('\n');
+      // Quoted: a bare include is HOCON's include directive.
+      sb.append("    \"include\" = ").append(quote(source.include())).append('\n');
     }
     if (source.format() == SourceFormat.CSV && source.delimiter() != ',') {
       sb.append("    delimiter = ").append(quote(String.valueOf(source.delimiter()))).append('\n');
