@@ -136,13 +136,14 @@ public record InitSource(String path, SourceFormat format, List<String> files, c
 
   /** The delimiter that splits the header into the most fields. */
   private static char delimiter(SparkSession spark, String input, String include, String firstFile) {
-    char best = fileName(firstFile).toLowerCase(Locale.ROOT).matches(".*\\.tsv(\\.(gz|bz2))?$") ? '\t' : ',';
-    int most = fieldCount(spark, input, include, best, firstFile);
+    Map<Character, Integer> fields = new LinkedHashMap<>();
     for (char d : DELIMITERS) {
-      int n = fieldCount(spark, input, include, d, firstFile);
-      if (n > most) {
+      fields.put(d, fieldCount(spark, input, include, d, firstFile));
+    }
+    char best = fileName(firstFile).toLowerCase(Locale.ROOT).matches(".*\\.tsv(\\.(gz|bz2))?$") ? '\t' : ',';
+    for (char d : DELIMITERS) {
+      if (fields.get(d) > fields.get(best)) {
         best = d;
-        most = n;
       }
     }
     return best;
