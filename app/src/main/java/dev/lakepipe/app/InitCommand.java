@@ -80,6 +80,10 @@ final class InitCommand implements Callable<Integer> {
         + (result.source().format() == SourceFormat.CSV
             ? ", delimiter '" + (result.source().delimiter() == '\t' ? "\\t" : result.source().delimiter()) + "'"
             : "") + ")");
+    if (result.sample().unreadable() > 0) {
+      out.println(result.sample().unreadable() + " of them could not be read (ingest will quarantine such records); "
+          + "the first: " + result.sample().firstError());
+    }
     out.print(result.table());
     out.println("wrote " + conf + " (dataset " + request.name() + ", split policy "
         + (result.guess().eventTime().isPresent() ? "time" : "stratified") + ")");

@@ -14,6 +14,7 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 
+import dev.lakepipe.core.LakepipeErrors;
 import dev.lakepipe.core.SparkSessionFactory;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -87,7 +88,7 @@ public record SourceSample(
             + "only csv, jsonl and parquet are profiled.");
       };
     } catch (IOException | RuntimeException e) {
-      throw dev.lakepipe.core.LakepipeErrors.sourceUnreadable(source.name(), file, String.valueOf(e.getMessage()),
+      throw LakepipeErrors.sourceUnreadable(source.name(), file, String.valueOf(e.getMessage()),
           e);
     }
   }
@@ -98,6 +99,11 @@ public record SourceSample(
    */
   public static SourceSample read(SparkSession spark, SourceSettings source, int maxRecords,
       List<String> timestampFormats) {
+    LakepipeErrors.checkArgument(Set.of(SourceFormat.CSV, SourceFormat.JSONL, SourceFormat.PARQUET)
+        .contains(source.format()), "Cannot sample source '%s': only csv, jsonl and parquet are profiled, got %s",
+        source.name(), source.format().id());
+    LakepipeErrors.checkArgument(maxRecords >= 1, "Cannot sample source '%s': maxRecords must be at least 1, got %s",
+        source.name(), maxRecords);
     return SparkSessionFactory.withJobGroup(spark, "INIT", "sample " + maxRecords + " records of " + source.path(),
         () -> sample(spark, source, maxRecords, timestampFormats));
   }

@@ -355,6 +355,11 @@ public final class ConfGuesser {
   }
 
   private static String leftOutReason(FieldProfile f, String id) {
+    if (f.numeric() * 10 >= f.present() * 9) {
+      return String.format(Locale.ROOT, "%d of %d values read as numbers but not all (a missing-value marker?); "
+          + "as a numeric column ingest would quarantine the others as BAD_TYPE. Blank them in the source, or map "
+          + "it by hand", f.numeric(), f.present());
+    }
     String size = String.format(Locale.ROOT, "%d distinct values in %d, %s characters on average",
         f.distinct(), f.present(), decimal(f.meanLength()));
     if (f.distinct() == f.present() && f.present() == f.rows() && id != null) {

@@ -106,6 +106,16 @@ class ConfGuesserTest {
         Map.entry("name", "LEFT_OUT null"),
         Map.entry("label", "LABEL label"));
 
+    // Mostly numbers, with a marker ingest would reject as BAD_TYPE: neither numeric nor a category.
+    FieldProfile marked = new FieldProfile("temp", "string", 60, 60, 58, 57, 0, 60, 4, 1, 0, Map.of(),
+        List.of("21.5", "NA", "19.0"));
+    FieldProfile y = new FieldProfile("y", "string", 60, 60, 2, 0, 0, 60, 1, 1, 0, Map.of(), List.of());
+    ConfGuesser.Guess g = ConfGuesser.guess(List.of(marked, y, field("n").numeric(ROWS).build()), "y", "x");
+    assertThat(roles(g)).containsEntry("temp", "LEFT_OUT null");
+    assertThat(reason(g, "temp")).isEqualTo("57 of 60 values read as numbers but not all (a missing-value marker?); "
+        + "as a numeric column ingest would quarantine the others as BAD_TYPE. Blank them in the source, or map it "
+        + "by hand");
+
     // Nine rows, all distinct: too few to call a field an identifier; whole numbers are numeric then.
     FieldProfile nine = new FieldProfile("n", "string", 9, 9, 9, 9, 9, 9, 1, 1, 0, Map.of(), List.of());
     FieldProfile label = new FieldProfile("y", "string", 9, 9, 2, 0, 0, 9, 1, 1, 0, Map.of(), List.of());
