@@ -268,7 +268,12 @@ class FeaturePipelineTest extends SparkTestBase {
         .containsEntry("categorical.sender.values", "a@x, b@x, s@spam")
         // t8's null content type is not a category: only the two train values are.
         .containsEntry("categorical.content_type.categories", "2")
-        .containsEntry("categorical.content_type.values", "text/html, text/plain");
+        .containsEntry("categorical.content_type.values", "text/html, text/plain")
+        .containsEntry("categorical.content_type.encoding", "one-hot")
+        .containsEntry("categorical.content_type.train-values", "2")
+        .containsEntry("categorical.content_type.null-train-rows", "1")
+        .containsEntry("categorical.content_type.unknown-train-rows", "1")
+        .containsEntry("categorical.sender.unknown-train-rows", "0");
 
     Map<String, Vector> test = vectors(fitted.transform(test()));
     Map<String, Vector> train = vectors(fitted.transform(train()));
@@ -312,6 +317,175 @@ class FeaturePipelineTest extends SparkTestBase {
         .containsExactly(16.0, 0.0, 1.0);
     assertThat(test.get("s1").size()).isEqualTo(19);
     assertThat(indexed.classWeights()).containsExactly(Map.entry("ham", 1.0), Map.entry("spam", 1.0));
+  }
+
+  /** A row of the categorical tests: only id, label, sender and content type matter. */
+  private static Row categorical(String id, String sender, String contentType) {
+    return row(id, "hello", null, "ham", null, null, sender, contentType);
+  }
+
+  /**
+   * Train rows whose most frequent senders differ from those of all rows: ord 4, atl 3, jfk 2, sfo 1, null 1.
+   * Content types: text/plain 6, text/html 4, null 1.
+   */
+  private static final List<Row> CARDINALITY_TRAIN = List.of(
+      categorical("o1", "ord", "text/plain"), categorical("o2", "ord", "text/plain"),
+      categorical("o3", "ord", "text/html"), categorical("o4", "ord", "text/html"),
+      categorical("o5", "atl", "text/plain"), categorical("o6", "atl", "text/plain"),
+      categorical("o7", "atl", "text/html"), categorical("o8", "jfk", "text/html"),
+      categorical("o9", "jfk", "text/plain"), categorical("o10", "sfo", "text/plain"),
+      categorical("o11", null, null));
+
+  /** Validation rows: sfo is rare in train (1 row) but the most frequent value of all rows (7). */
+  private static final List<Row> CARDINALITY_VALIDATION = List.of(
+      categorical("v1", "sfo", "text/plain"), categorical("v2", "sfo", "image/png"),
+      categorical("v3", "sfo", "text/plain"), categorical("v4", "sfo", "text/plain"),
+      categorical("v5", "sfo", "text/plain"), categorical("v6", "sfo", "text/plain"),
+      categorical("v7", "lax", "text/html"), categorical("v8", null, "text/plain"));
+
+  private static final String TOP_TWO_SENDERS = """
+      text.num-features = 16
+      numeric.columns = []
+      categorical { columns = [sender], max-categories = 2 }
+      """;
+
+  @Test
+  void maxCategoriesKeepsTheMostFrequentTrainValuesAndSendsTheRestToUnknown() {
+    Dataset<Row> train = spark.createDataFrame(CARDINALITY_TRAIN, SILVER);
+    Dataset<Row> validation = spark.createDataFrame(CARDINALITY_VALIDATION, SILVER);
+    FittedFeatures top = FeaturePipeline.fit(train, settings(TOP_TWO_SENDERS), SCHEMA);
+
+    // Train counts ord 4, atl 3, jfk 2, sfo 1: the top two are ord and atl, in slots alphabetically (atl 16,
+    // ord 17), unknown 18. Unknown train rows: jfk 2 + sfo 1 + null 1 = 4.
+    assertThat(top.statistics())
+        .containsEntry("categorical.sender.encoding", "one-hot")
+        .containsEntry("categorical.sender.train-values", "4")
+        .containsEntry("categorical.sender.categories", "2")
+        .containsEntry("categorical.sender.values", "atl, ord")
+        .containsEntry("categorical.sender.null-train-rows", "1")
+        .containsEntry("categorical.sender.unknown-train-rows", "4")
+        .containsEntry("vector.layout", "text.tfidf 0-15; categorical.sender 16-18");
+    assertThat(top.featureSize()).isEqualTo(19);
+    Map<String, Vector> tr = vectors(top.transform(train));
+    Map<String, Vector> va = vectors(top.transform(validation));
+    assertThat(nonZero(tr.get("o1"), 16, 19)).containsExactly(Map.entry(17, 1.0));
+    assertThat(nonZero(tr.get("o5"), 16, 19)).containsExactly(Map.entry(16, 1.0));
+    for (String id : List.of("o8", "o9", "o10", "o11")) {
+      assertThat(nonZero(tr.get(id), 16, 19)).as(id).containsExactly(Map.entry(18, 1.0));
+    }
+    // sfo is frequent only outside train: every validation sfo row is unknown, like lax (unseen) and null.
+    for (String id : List.of("v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8")) {
+      assertThat(nonZero(va.get(id), 16, 19)).as(id).containsExactly(Map.entry(18, 1.0));
+    }
+
+    // Fitted on all rows instead, sfo (7 rows) would be kept and atl (3) dropped: ord 16, sfo 17, unknown 18.
+    FittedFeatures all = FeaturePipeline.fit(train.union(validation), settings(TOP_TWO_SENDERS), SCHEMA);
+    assertThat(all.statistics()).containsEntry("categorical.sender.values", "ord, sfo");
+    assertThat(nonZero(vectors(all.transform(validation)).get("v1"), 16, 19)).containsExactly(Map.entry(17, 1.0));
+  }
+
+  @Test
+  void minCategoryRowsDropsRareValuesAndTiesAreBrokenByValue() {
+    // sender: c 2, b 2, a 2, e 3, d 1. min-category-rows 2 drops d; of e 3 and the tie a, b, c at 2,
+    // max-categories 3 keeps e, a and b (c is last by value). Slots a 16, b 17, e 18, unknown 19.
+    // content_type (index, max 1): x 4, y 4, z 1, null 1: z is below 2 rows; x wins the tie with y.
+    // Index x 0, unknown 1. Unknown train rows: sender c 2 + d 1 = 3; content_type y 4 + z 1 + null 1 = 6.
+    List<Row> rows = List.of(
+        categorical("g1", "c", "y"), categorical("g2", "c", "y"), categorical("g3", "b", "y"),
+        categorical("g4", "b", "y"), categorical("g5", "a", "x"), categorical("g6", "a", "x"),
+        categorical("g7", "e", "x"), categorical("g8", "e", "x"), categorical("g9", "e", "z"),
+        categorical("g10", "d", null));
+    String conf = """
+        text.num-features = 16
+        numeric.columns = []
+        categorical {
+          min-category-rows = 2
+          max-categories = 3
+          per-column { content_type { encoding = index, max-categories = 1 } }
+        }
+        """;
+    FittedFeatures fit = FeaturePipeline.fit(spark.createDataFrame(rows, SILVER), settings(conf), SCHEMA);
+
+    assertThat(fit.statistics())
+        .containsEntry("categorical.sender.train-values", "5")
+        .containsEntry("categorical.sender.values", "a, b, e")
+        .containsEntry("categorical.sender.unknown-train-rows", "3")
+        .containsEntry("categorical.content_type.encoding", "index")
+        .containsEntry("categorical.content_type.train-values", "3")
+        .containsEntry("categorical.content_type.values", "x")
+        .containsEntry("categorical.content_type.null-train-rows", "1")
+        .containsEntry("categorical.content_type.unknown-train-rows", "6")
+        .containsEntry("vector.layout", "text.tfidf 0-15; categorical.sender 16-19; categorical.content_type 20");
+    Map<String, Vector> v = vectors(fit.transform(spark.createDataFrame(rows, SILVER)));
+    Map<String, List<Double>> expected = new TreeMap<>(Map.of(
+        "g1", List.of(0.0, 0.0, 0.0, 1.0, 1.0), "g3", List.of(0.0, 1.0, 0.0, 0.0, 1.0),
+        "g5", List.of(1.0, 0.0, 0.0, 0.0, 0.0), "g7", List.of(0.0, 0.0, 1.0, 0.0, 0.0),
+        "g9", List.of(0.0, 0.0, 1.0, 0.0, 1.0), "g10", List.of(0.0, 0.0, 0.0, 1.0, 1.0)));
+    Map<String, List<Double>> actual = new TreeMap<>();
+    for (String id : expected.keySet()) {
+      List<Double> slots = new ArrayList<>();
+      for (int i = 16; i < 21; i++) {
+        slots.add(v.get(id).apply(i));
+      }
+      actual.put(id, slots);
+    }
+    assertThat(actual).containsExactlyEntriesOf(expected);
+
+    // The choice does not depend on row order or partitioning.
+    List<Row> reversed = new ArrayList<>(rows);
+    java.util.Collections.reverse(reversed);
+    FittedFeatures again = FeaturePipeline.fit(spark.createDataFrame(reversed, SILVER).repartition(3),
+        settings(conf), SCHEMA);
+    assertThat(again.statistics()).isEqualTo(fit.statistics());
+
+    // No sender has 4 train rows: nothing is kept, and the one remaining slot (unknown) takes every row.
+    FittedFeatures none = FeaturePipeline.fit(spark.createDataFrame(rows, SILVER), settings("""
+        text.num-features = 16
+        numeric.columns = []
+        categorical { columns = [sender], min-category-rows = 4 }
+        """), SCHEMA);
+    assertThat(none.statistics()).containsEntry("categorical.sender.categories", "0")
+        .containsEntry("categorical.sender.unknown-train-rows", "10")
+        .containsEntry("vector.layout", "text.tfidf 0-15; categorical.sender 16");
+    assertThat(vectors(none.transform(spark.createDataFrame(rows, SILVER))).values())
+        .allSatisfy(vector -> assertThat(vector.apply(16)).isEqualTo(1.0));
+  }
+
+  @Test
+  void keptCategoriesSaveAndLoadWithThePipeline(@TempDir Path dir) {
+    Dataset<Row> train = spark.createDataFrame(CARDINALITY_TRAIN, SILVER);
+    Dataset<Row> rows = train.union(spark.createDataFrame(CARDINALITY_VALIDATION, SILVER));
+    FittedFeatures fit = FeaturePipeline.fit(train, settings("""
+        text.num-features = 16
+        numeric.columns = []
+        categorical {
+          max-categories = 2
+          per-column { content_type { encoding = index } }
+        }
+        """), SCHEMA);
+    String path = dir.resolve("cardinality-model").toString();
+    fit.save(path);
+
+    FittedFeatures loaded = FittedFeatures.load(spark, path);
+
+    assertThat(sorted(loaded.transform(rows))).isEqualTo(sorted(fit.transform(rows)));
+    assertThat(loaded.statistics()).containsExactlyEntriesOf(fit.statistics());
+    assertThat(loaded.settings()).isEqualTo(fit.settings());
+    assertThat(loaded.settings().categorical().column("sender").maxCategories()).isEqualTo(2);
+    // The kept values came back from the saved Spark stage, not from refitting.
+    String[][] kept = null;
+    for (Transformer t : loaded.pipelineModel().stages()) {
+      if (t instanceof org.apache.spark.ml.feature.StringIndexerModel m) {
+        kept = m.labelsArray();
+      }
+    }
+    assertThat(kept).isDeepEqualTo(new String[][] {{"atl", "ord"}, {"text/html", "text/plain"}});
+    // sfo (frequent only outside train) is still unknown after loading: slots atl 16, ord 17, unknown 18;
+    // content_type index 19: text/html 0, text/plain 1, unknown (image/png, unseen in train) 2.
+    Map<String, Vector> v = vectors(loaded.transform(rows));
+    assertThat(nonZero(v.get("v1"), 16, 19)).containsExactly(Map.entry(18, 1.0));
+    assertThat(v.get("v1").apply(19)).isEqualTo(1.0);
+    assertThat(v.get("v2").apply(19)).isEqualTo(2.0);
   }
 
   // ---- text ----------------------------------------------------------------------------------------------
