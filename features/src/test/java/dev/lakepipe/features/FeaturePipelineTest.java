@@ -451,8 +451,97 @@ class FeaturePipelineTest extends SparkTestBase {
         .allSatisfy(vector -> assertThat(vector.apply(16)).isEqualTo(1.0));
   }
 
+  /**
+   * MurmurHash3 x86_32 as Austin Appleby published it, written out here so the expected buckets do not come
+   * from Spark's own hashing code.
+   */
+  private static int murmur3(String text, int seed) {
+    byte[] data = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    int h = seed;
+    int blocks = data.length / 4;
+    for (int i = 0; i < blocks; i++) {
+      int k = (data[4 * i] & 0xff) | (data[4 * i + 1] & 0xff) << 8 | (data[4 * i + 2] & 0xff) << 16
+          | (data[4 * i + 3] & 0xff) << 24;
+      h ^= Integer.rotateLeft(k * 0xcc9e2d51, 15) * 0x1b873593;
+      h = Integer.rotateLeft(h, 13) * 5 + 0xe6546b64;
+    }
+    int tail = 0;
+    int rest = data.length % 4;
+    for (int j = rest - 1; j >= 0; j--) {
+      tail = (tail << 8) | (data[4 * blocks + j] & 0xff);
+    }
+    if (rest > 0) {
+      h ^= Integer.rotateLeft(tail * 0xcc9e2d51, 15) * 0x1b873593;
+    }
+    h ^= data.length;
+    h ^= h >>> 16;
+    h *= 0x85ebca6b;
+    h ^= h >>> 13;
+    h *= 0xc2b2ae35;
+    return h ^ (h >>> 16);
+  }
+
+  /** The hashed slot of {@code value} in column {@code column}: murmur3 of "column=value", seed 42, mod n. */
+  private static int bucket(String column, String value, int buckets) {
+    return Math.floorMod(murmur3(column + "=" + value, 42), buckets);
+  }
+
   @Test
-  void keptCategoriesSaveAndLoadWithThePipeline(@TempDir Path dir) {
+  void murmur3InTheTestMatchesPublishedVectors() {
+    // Test vectors for MurmurHash3_x86_32 with seed 0x9747b28c, covering tails of 0 to 3 bytes.
+    int seed = 0x9747b28c;
+    assertThat(murmur3("", 0)).isEqualTo(0);
+    assertThat(murmur3("", 1)).isEqualTo(0x514E28B7);
+    assertThat(murmur3("a", seed)).isEqualTo(0x7FA09EA6);
+    assertThat(murmur3("ab", seed)).isEqualTo(0x74875592);
+    assertThat(murmur3("abc", seed)).isEqualTo(0xC84A62DD);
+    assertThat(murmur3("abcd", seed)).isEqualTo(0xF0478627);
+    assertThat(murmur3("Hello, world!", seed)).isEqualTo(0x24884CBA);
+    assertThat(murmur3("The quick brown fox jumps over the lazy dog", seed)).isEqualTo(0x2FA826CD);
+  }
+
+  @Test
+  void hashedColumnsPutEachValueInItsMurmur3BucketAndNullsNowhere() {
+    FittedFeatures hashed = FeaturePipeline.fit(train(), settings("""
+        text.num-features = 16
+        numeric.columns = []
+        categorical { encoding = hashed, hash-buckets = 16, per-column { content_type { hash-buckets = 4 } } }
+        """), SCHEMA);
+
+    // Layout: text 0-15, sender 16-31, content_type 32-35. Nothing is fitted: the counts are for the manifest.
+    assertThat(hashed.statistics())
+        .containsEntry("categorical.sender.encoding", "hashed")
+        .containsEntry("categorical.sender.hash-buckets", "16")
+        .containsEntry("categorical.sender.train-values", "3")
+        .containsEntry("categorical.sender.null-train-rows", "0")
+        .containsEntry("categorical.content_type.hash-buckets", "4")
+        .containsEntry("categorical.content_type.train-values", "2")
+        .containsEntry("categorical.content_type.null-train-rows", "1")
+        .doesNotContainKeys("categorical.sender.categories", "categorical.sender.unknown-train-rows")
+        .containsEntry("vector.layout", "text.tfidf 0-15; categorical.sender 16-31; categorical.content_type 32-35");
+    assertThat(hashed.featureSize()).isEqualTo(36);
+
+    List<Row> all = new ArrayList<>(TRAIN);
+    all.addAll(TEST);
+    Map<String, Vector> v = vectors(hashed.transform(spark.createDataFrame(all, SILVER)));
+    assertThat(v).hasSize(11);
+    for (Row r : all) {
+      String id = r.getString(0);
+      String sender = r.getString(6);
+      String contentType = r.getString(7);
+      // Values unseen in train (new@y, image/png) have a bucket like any other; null leaves the block at 0.
+      Map<Integer, Double> senderSlots = sender == null ? Map.of() : Map.of(16 + bucket("sender", sender, 16), 1.0);
+      Map<Integer, Double> typeSlots = contentType == null ? Map.of()
+          : Map.of(32 + bucket("content_type", contentType, 4), 1.0);
+      assertThat(nonZero(v.get(id), 16, 32)).as("sender of %s", id).isEqualTo(senderSlots);
+      assertThat(nonZero(v.get(id), 32, 36)).as("content_type of %s", id).isEqualTo(typeSlots);
+    }
+    assertThat(TEST.get(1).isNullAt(6)).as("s2 has no sender").isTrue();
+    assertThat(TRAIN.get(7).isNullAt(7)).as("t8 has no content type").isTrue();
+  }
+
+  @Test
+  void keptCategoriesAndHashedColumnsSaveAndLoadWithThePipeline(@TempDir Path dir) {
     Dataset<Row> train = spark.createDataFrame(CARDINALITY_TRAIN, SILVER);
     Dataset<Row> rows = train.union(spark.createDataFrame(CARDINALITY_VALIDATION, SILVER));
     FittedFeatures fit = FeaturePipeline.fit(train, settings("""
@@ -460,7 +549,7 @@ class FeaturePipelineTest extends SparkTestBase {
         numeric.columns = []
         categorical {
           max-categories = 2
-          per-column { content_type { encoding = index } }
+          per-column { content_type { encoding = hashed, hash-buckets = 8 } }
         }
         """), SCHEMA);
     String path = dir.resolve("cardinality-model").toString();
@@ -471,7 +560,7 @@ class FeaturePipelineTest extends SparkTestBase {
     assertThat(sorted(loaded.transform(rows))).isEqualTo(sorted(fit.transform(rows)));
     assertThat(loaded.statistics()).containsExactlyEntriesOf(fit.statistics());
     assertThat(loaded.settings()).isEqualTo(fit.settings());
-    assertThat(loaded.settings().categorical().column("sender").maxCategories()).isEqualTo(2);
+    assertThat(loaded.settings().categorical().column("content_type").hashBuckets()).isEqualTo(8);
     // The kept values came back from the saved Spark stage, not from refitting.
     String[][] kept = null;
     for (Transformer t : loaded.pipelineModel().stages()) {
@@ -479,13 +568,11 @@ class FeaturePipelineTest extends SparkTestBase {
         kept = m.labelsArray();
       }
     }
-    assertThat(kept).isDeepEqualTo(new String[][] {{"atl", "ord"}, {"text/html", "text/plain"}});
-    // sfo (frequent only outside train) is still unknown after loading: slots atl 16, ord 17, unknown 18;
-    // content_type index 19: text/html 0, text/plain 1, unknown (image/png, unseen in train) 2.
-    Map<String, Vector> v = vectors(loaded.transform(rows));
-    assertThat(nonZero(v.get("v1"), 16, 19)).containsExactly(Map.entry(18, 1.0));
-    assertThat(v.get("v1").apply(19)).isEqualTo(1.0);
-    assertThat(v.get("v2").apply(19)).isEqualTo(2.0);
+    assertThat(kept).isDeepEqualTo(new String[][] {{"atl", "ord"}});
+    // sfo (frequent only outside train) is still unknown after loading: slots atl 16, ord 17, unknown 18.
+    Vector v1 = vectors(loaded.transform(rows)).get("v1");
+    assertThat(nonZero(v1, 16, 19)).containsExactly(Map.entry(18, 1.0));
+    assertThat(nonZero(v1, 19, 27)).containsExactly(Map.entry(19 + bucket("content_type", "text/plain", 8), 1.0));
   }
 
   // ---- text ----------------------------------------------------------------------------------------------
