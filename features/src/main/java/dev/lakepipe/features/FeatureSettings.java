@@ -233,7 +233,7 @@ public record FeatureSettings(
     if (schema == null) {
       return null;
     }
-    if (!text.enabled() && text.representation() == Representation.SEQUENCE) {
+    if (!schema.hasText() && text.representation() == Representation.SEQUENCE) {
       problems.add("Key features.text.representation is sequence, but there is no text column (dataset.columns.text "
           + "is empty). Declare a text column, or remove features.text.representation.");
     }

@@ -241,6 +241,25 @@ class FeatureSettingsTest {
   }
 
   @Test
+  void aTableWithoutTextHasNoTextSegmentAndNeedsSomethingElseInTheVector() {
+    DatasetSchema table = new DatasetSchema("weather", null, List.of(), "weather", "date", List.of("wind"),
+        List.of(), List.of("weather"));
+    FeatureSettings s = FeatureSettings.parse(features(""), table, new ConfigProblems("test"));
+
+    assertThat(s.text().enabled()).isFalse();
+    assertThat(s.numeric().columns()).containsExactly("wind");
+    assertThat(problems("text.representation = sequence", table)).containsExactly(
+        "Key features.text.representation is sequence, but there is no text column (dataset.columns.text is "
+            + "empty). Declare a text column, or remove features.text.representation.");
+    DatasetSchema onlyTime = new DatasetSchema("d", null, List.of(), "y", "t", List.of(), List.of(), List.of("y"));
+    assertThat(problems("", onlyTime)).containsExactly(
+        "The features vector of dataset d would be empty: it has no text, numeric or categorical column to use, "
+            + "and features.event-time.parts is empty. Declare columns under dataset.columns, or list event-time "
+            + "parts, e.g. features.event-time.parts = [\"month\", \"day-of-week\"].");
+    assertThat(problems("event-time.parts = [month]", onlyTime)).isEmpty();
+  }
+
+  @Test
   void eventTimePartsNeedAnEventTimeColumnAndColumnsOfTheRightRole() {
     List<String> problems = problems("""
         text { columns = [], representation = sequence, min-doc-freq = 2 }
