@@ -76,6 +76,8 @@ public final class Splitter {
   public static final String NEAR_DUPLICATE_ACROSS_SPLITS = "NEAR_DUPLICATE_ACROSS_SPLITS";
 
   static final String UNIT = "_unit";
+  private static final String COMPONENT = "_component";
+  private static final String TIME_ORDER_KEPT = "a time-ordered split cannot keep both in one split";
   private static final String STRATUM = "_stratum";
   private static final String SIZE = "_size";
   private static final String HASH = "_u";
@@ -133,24 +135,30 @@ public final class Splitter {
           + "joined them); they now share one split", moved);
     }
     Dataset<Row> splitUnits = quota(units, splits, fractions).select(col(UNIT), col(BUCKET).as(SPLIT));
-    Dataset<Row> assigned = withPrev.join(splitUnits, UNIT);
-
-    if (s.folds() > 0) {
-      Dataset<Row> inFolds = assigned.filter(col(SPLIT).notEqual(SplitSettings.TEST));
-      List<String> folds = IntStream.range(0, s.folds()).mapToObj(Integer::toString).toList();
-      BigDecimal share = BigDecimal.ONE.divide(BigDecimal.valueOf(s.folds()), 20, RoundingMode.HALF_EVEN);
-      List<BigDecimal> shares = new ArrayList<>();
-      for (int i = 0; i < s.folds(); i++) {
-        shares.add(i == s.folds() - 1 ? BigDecimal.ONE.subtract(share.multiply(BigDecimal.valueOf(i))) : share);
-      }
-      Dataset<Row> foldUnits = quota(unitTable(inFolds, stratum, col(PREV_FOLD), seed, "fold"), folds, shares)
-          .select(col(UNIT), col(BUCKET).cast(DataTypes.IntegerType).as(FOLD));
-      assigned = assigned.join(foldUnits, JoinColumns.of(UNIT), "left");
-    } else {
-      assigned = assigned.withColumn(FOLD, lit(null).cast(DataTypes.IntegerType));
-    }
+    Dataset<Row> assigned = withFolds(withPrev.join(splitUnits, UNIT), s, stratum, seed);
     Dataset<Row> out = assigned.drop(UNIT, PREV_SPLIT, PREV_FOLD);
     return new Result(out, rejectedShape(rows), null, null, moved);
+  }
+
+  /**
+   * Adds {@code fold}: k folds over the rows outside test by the quota rule with k equal shares, units kept
+   * whole, per {@code stratum}; null in test and without folds. {@code assigned} carries {@code _unit} and the
+   * previous fold.
+   */
+  private static Dataset<Row> withFolds(Dataset<Row> assigned, SplitSettings s, Column stratum, long seed) {
+    if (s.folds() == 0) {
+      return assigned.withColumn(FOLD, lit(null).cast(DataTypes.IntegerType));
+    }
+    Dataset<Row> inFolds = assigned.filter(col(SPLIT).notEqual(SplitSettings.TEST));
+    List<String> folds = IntStream.range(0, s.folds()).mapToObj(Integer::toString).toList();
+    BigDecimal share = BigDecimal.ONE.divide(BigDecimal.valueOf(s.folds()), 20, RoundingMode.HALF_EVEN);
+    List<BigDecimal> shares = new ArrayList<>();
+    for (int i = 0; i < s.folds(); i++) {
+      shares.add(i == s.folds() - 1 ? BigDecimal.ONE.subtract(share.multiply(BigDecimal.valueOf(i))) : share);
+    }
+    Dataset<Row> foldUnits = quota(unitTable(inFolds, stratum, col(PREV_FOLD), seed, "fold"), folds, shares)
+        .select(col(UNIT), col(BUCKET).cast(DataTypes.IntegerType).as(FOLD));
+    return assigned.join(foldUnits, JoinColumns.of(UNIT), "left");
   }
 
   /** A seeded hash of {@code key} as a double uniform in [0, 1): the first 52 bits of SHA-256. */
@@ -163,13 +171,48 @@ public final class Splitter {
     if (links.isEmpty()) {
       return rows.withColumn(UNIT, col(Lineage.RECORD_ID));
     }
-    Dataset<Row> components = ConnectedComponents.of(links, "removed_record_id", "kept_record_id",
-        MAX_COMPONENT_ROUNDS);
-    Dataset<Row> c = components.select(col(ConnectedComponents.NODE).as(Lineage.RECORD_ID),
-        col(ConnectedComponents.COMPONENT).as("_component"));
-    return rows.join(c, JoinColumns.of(Lineage.RECORD_ID), "left")
-        .withColumn(UNIT, coalesce(col("_component"), col(Lineage.RECORD_ID)))
-        .drop("_component");
+    return withComponents(rows, links)
+        .withColumn(UNIT, coalesce(col(COMPONENT), col(Lineage.RECORD_ID)))
+        .drop(COMPONENT);
+  }
+
+  /**
+   * Adds {@code _component}: the near-duplicate cluster of each row that {@code links} touch (connected
+   * components; the cluster's smallest record id), null for the others.
+   */
+  private static Dataset<Row> withComponents(Dataset<Row> rows, Dataset<Row> links) {
+    Dataset<Row> c = ConnectedComponents.of(links, "removed_record_id", "kept_record_id", MAX_COMPONENT_ROUNDS)
+        .select(col(ConnectedComponents.NODE).as(Lineage.RECORD_ID), col(ConnectedComponents.COMPONENT).as(COMPONENT));
+    return rows.join(c, JoinColumns.of(Lineage.RECORD_ID), "left");
+  }
+
+  /** Rows kept in their split, and rows rejected with a reason, by {@link #keepClusterHomes}. */
+  private record Separated(Dataset<Row> kept, Dataset<Row> rejected) {}
+
+  /**
+   * Keeps near-duplicate clusters out of two splits without moving any row: a cluster's home is the split of
+   * its first member in {@code order} (an SQL expression over the rows' columns, ending in the record id so
+   * the choice is total), and members placed in another split are rejected with
+   * {@link #NEAR_DUPLICATE_ACROSS_SPLITS}, the message naming the home record and {@code why} the row cannot
+   * follow it. Rows where {@code counts} is false (the time policy's gap) neither choose the home nor are
+   * rejected. {@code rows} carry {@code split} and {@code _component}; kept rows keep both, rejected rows lose
+   * them. One shuffle over the rows in clusters, one join.
+   */
+  private static Separated keepClusterHomes(Dataset<Row> rows, Column counts, String order, String why) {
+    Dataset<Row> homes = rows.filter(col(COMPONENT).isNotNull().and(counts))
+        .groupBy(COMPONENT)
+        .agg(expr("min_by(" + SPLIT + ", " + order + ")").as("_home"),
+            expr("min_by(" + Lineage.RECORD_ID + ", " + order + ")").as("_home_record"));
+    Dataset<Row> judged = rows.join(homes, JoinColumns.of(COMPONENT), "left");
+    Column away = col("_home").isNotNull().and(counts).and(col(SPLIT).notEqual(col("_home")));
+    Dataset<Row> rejected = judged.filter(away)
+        .withColumn(REASON, lit(NEAR_DUPLICATE_ACROSS_SPLITS))
+        .withColumn(MESSAGE, concat(lit("Cannot place record "), col(Lineage.RECORD_ID), lit(" in split "),
+            col(SPLIT), lit(": it is a near duplicate of record "), col("_home_record"), lit(" in split "),
+            col("_home"), lit(", and " + why + ". Remove the duplicate at the source, or set "
+                + "features.split.near-duplicates = fail to stop instead.")))
+        .drop(COMPONENT, "_home", "_home_record", SPLIT);
+    return new Separated(judged.filter(away.unary_$bang()).drop("_home", "_home_record"), rejected);
   }
 
   private static Dataset<Row> groupUnits(Dataset<Row> rows, Dataset<Row> links, String groupColumn) {
@@ -321,26 +364,10 @@ public final class Splitter {
 
     Dataset<Row> rejectedLinks = rejectedShape(rows);
     if (!links.isEmpty()) {
-      Dataset<Row> components = ConnectedComponents.of(links, "removed_record_id", "kept_record_id",
-          MAX_COMPONENT_ROUNDS).select(col(ConnectedComponents.NODE).as(Lineage.RECORD_ID),
-          col(ConnectedComponents.COMPONENT).as("_component"));
-      Dataset<Row> withComponent = placed.join(components, JoinColumns.of(Lineage.RECORD_ID), "left");
-      Column real = col(SPLIT).notEqual(SplitSettings.GAP);
-      Dataset<Row> homes = withComponent.filter(col("_component").isNotNull().and(real))
-          .groupBy("_component")
-          .agg(expr("min_by(" + SPLIT + ", struct(" + t + ", " + Lineage.RECORD_ID + "))").as("_home"),
-              expr("min_by(" + Lineage.RECORD_ID + ", struct(" + t + ", " + Lineage.RECORD_ID + "))")
-                  .as("_home_record"));
-      Dataset<Row> judged = withComponent.join(homes, JoinColumns.of("_component"), "left");
-      Column away = col("_home").isNotNull().and(real).and(col(SPLIT).notEqual(col("_home")));
-      rejectedLinks = judged.filter(away)
-          .withColumn(REASON, lit(NEAR_DUPLICATE_ACROSS_SPLITS))
-          .withColumn(MESSAGE, concat(lit("Cannot place record "), col(Lineage.RECORD_ID), lit(" in split "),
-              col(SPLIT), lit(": it is a near duplicate of record "), col("_home_record"), lit(" in split "),
-              col("_home"), lit(", and a time-ordered split cannot keep both in one split. Remove the duplicate "
-                  + "at the source, or set features.split.near-duplicates = fail to stop instead.")))
-          .drop("_component", "_home", "_home_record", SPLIT);
-      placed = judged.filter(away.unary_$bang()).drop("_component", "_home", "_home_record");
+      Separated separated = keepClusterHomes(withComponents(placed, links), col(SPLIT).notEqual(SplitSettings.GAP),
+          "struct(" + t + ", " + Lineage.RECORD_ID + ")", TIME_ORDER_KEPT);
+      rejectedLinks = separated.rejected();
+      placed = separated.kept().drop(COMPONENT);
     }
     Dataset<Row> assigned = placed.withColumn(FOLD, lit(null).cast(DataTypes.IntegerType));
     Dataset<Row> rejected = untimed.unionByName(rejectedLinks);
