@@ -34,7 +34,9 @@ import org.apache.spark.sql.types.StructType;
  * every leakage check with its result, where the fitted pipeline and the export are, the Delta versions of
  * the tables the run read ({@code source_versions}), and (on the train row) what the pipeline learned from
  * train: imputation values, scaler means and deviations, categories, the vector layout. The {@code gap}
- * split (time policy) is listed too, so the rows add up to the stage's input.
+ * split (time policy) is listed too, so the rows add up to the stage's input. Under the predefined policy
+ * {@code target_fraction} is null but for validation carved out of the given train rows, where it is the
+ * share of those rows, and a time carve's cut-off is validation's {@code lower_bound}.
  */
 public final class SplitManifest {
 
@@ -109,7 +111,7 @@ public final class SplitManifest {
     for (Row r : rows.filter(col(Splitter.FOLD).isNotNull()).groupBy(split, Splitter.FOLD).count().collectAsList()) {
       folds.computeIfAbsent(r.getString(0), k -> new TreeMap<>()).put(r.getInt(1), r.getLong(2));
     }
-    Map<String, Instant[]> bounds = s.policy() == SplitSettings.Policy.TIME
+    Map<String, Instant[]> bounds = s.cutsByTime()
         ? Splitter.timeBounds(s, validationCutoff, testCutoff) : Map.of();
 
     List<Row> checkRows = checks.stream()
@@ -125,8 +127,7 @@ public final class SplitManifest {
         continue;
       }
       Instant[] b = bounds.getOrDefault(name, new Instant[2]);
-      BigDecimal fraction = s.policy() == SplitSettings.Policy.TIME && s.hasCutoffs() ? null
-          : s.fractions().get(name);
+      BigDecimal fraction = s.targetFraction(name);
       out.add(RowFactory.create(run.runId(), name,
           r == null ? 0L : r.getLong(1),
           r == null ? 0L : r.getLong(2),
