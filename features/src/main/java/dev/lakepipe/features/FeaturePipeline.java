@@ -1,18 +1,23 @@
 package dev.lakepipe.features;
 
 import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.asc;
 import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.desc;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.isnan;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import dev.lakepipe.core.LakepipeErrors;
+import dev.lakepipe.core.Persisted;
 import dev.lakepipe.core.config.DatasetSchema;
+import dev.lakepipe.features.FeatureSettings.CategoricalColumn;
 import dev.lakepipe.features.FeatureSettings.Encoding;
 import dev.lakepipe.features.FeatureSettings.Impute;
 import dev.lakepipe.features.FeatureSettings.Representation;
@@ -32,6 +37,7 @@ import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.feature.FeatureHasher;
 import org.apache.spark.ml.feature.HashingTF;
 import org.apache.spark.ml.feature.IDF;
 import org.apache.spark.ml.feature.IDFModel;
@@ -41,7 +47,6 @@ import org.apache.spark.ml.feature.RegexTokenizer;
 import org.apache.spark.ml.feature.SQLTransformer;
 import org.apache.spark.ml.feature.StandardScaler;
 import org.apache.spark.ml.feature.StandardScalerModel;
-import org.apache.spark.ml.feature.StringIndexer;
 import org.apache.spark.ml.feature.StringIndexerModel;
 import org.apache.spark.ml.feature.VectorAssembler;
 import org.apache.spark.sql.Column;
@@ -58,8 +63,8 @@ import scala.Tuple2;
  *
  * <h2>What is learned, and from which rows</h2>
  * Everything is learned from the rows passed to {@link #fit}, which must be the train split only: the IDF
- * weights, the sequence vocabulary, the numeric fill values, the scaler's mean and std, the categories, the
- * label list and the class weights. Validation and test rows never influence a number they are later scored
+ * weights, the sequence vocabulary, the numeric fill values, the scaler's mean and std, the kept categories,
+ * the label list and the class weights. Validation and test rows never influence a number they are later scored
  * with; that is the point of fitting here and not on the whole dataset.
  *
  * <h2>The stages</h2>
@@ -72,8 +77,10 @@ import scala.Tuple2;
  *       {@code HashingTF} + {@code IDF} (tfidf) or
  *       {@link SequenceIndexer} (sequence, output {@code text_ids});</li>
  *   <li>numeric: {@code VectorAssembler} + {@code StandardScaler} (withMean, withStd: the sample std);</li>
- *   <li>categorical: {@code StringIndexer} (alphabetical, {@code handleInvalid = keep}) and, for one-hot,
- *       {@code OneHotEncoder} with {@code dropLast = false};</li>
+ *   <li>categorical: for the one-hot and index columns one {@code StringIndexerModel} built from the kept train
+ *       values ({@link #fitCategories}: at least {@code min-category-rows} rows, then the {@code max-categories}
+ *       most frequent, ties by value; slots alphabetical, {@code handleInvalid = keep}) and, for one-hot,
+ *       {@code OneHotEncoder} with {@code dropLast = false}; for each hashed column a {@code FeatureHasher};</li>
  *   <li>a final {@code VectorAssembler} into {@code features}.</li>
  * </ol>
  * All stages are built-in Spark ML stages except {@link SequenceIndexer}, so a tfidf pipeline loads with plain
@@ -87,9 +94,11 @@ import scala.Tuple2;
  *   <li>numeric: one slot per {@code features.numeric.columns}, in that order: the value, missing values
  *       replaced by the fill, then standardized {@code (x - mean) / std} (a column with std 0 gives 0);</li>
  *   <li>missing indicators: one 0/1 slot per numeric column, same order (1 = null or NaN before imputing);</li>
- *   <li>categorical, per {@code features.categorical.columns} in that order: one-hot: k + 1 slots, the k train
- *       categories alphabetically then "unknown" (unseen in train, or null); index: one slot holding 0..k-1,
- *       or k for unknown;</li>
+ *   <li>categorical, per {@code features.categorical.columns} in that order: one-hot: k + 1 slots, the k kept
+ *       train categories alphabetically then "unknown" (null, unseen in train, or not kept); index: one slot
+ *       holding 0..k-1, or k for unknown; hashed: {@code hash-buckets} slots, 1.0 in slot
+ *       {@code nonNegativeMod(murmur3_x86_32(UTF-8 "column=value", seed 42), hash-buckets)} (Spark's
+ *       {@code FeatureHasher}; the same on every JVM), all 0 for null;</li>
  *   <li>event time: one slot per {@code features.event-time.parts}, in that order, as plain numbers in UTC
  *       (not scaled), then one 0/1 slot "event time missing" (whose parts are then 0).</li>
  * </ol>
@@ -98,14 +107,16 @@ import scala.Tuple2;
  * <h2>Cost and determinism</h2>
  * Fitting persists the train rows (unless the caller already did) and runs a handful of Spark jobs: one
  * aggregation for label counts, one for numeric counts and means, for medians one distributed sort, one
- * each for IDF, scaler, string indexer and vocabulary. Nothing that grows with the row count reaches the
- * driver: only counts, one median per column, at most {@code vocabulary-size} tokens and the categories (every
- * distinct train value of each categorical column, which {@code StringIndexer} keeps in the model, so a
- * column with very many distinct values makes a wide one-hot segment and a large model). The median is exact (the
- * lower median, the ceil(n/2)-th smallest valid value) rather than Spark {@code Imputer}'s approxQuantile,
- * whose result moves with the partitioning once a column has more than a few hundred values (measured: 300k
- * values gave four different medians for 1, 3, 7 and 16 partitions). Categories and labels are ordered
- * alphabetically, the vocabulary by count then token. So the same train rows give the same model for any
+ * aggregation of (column, value) counts for all categorical columns plus one small job per one-hot or index
+ * column to pick its kept values, one each for IDF, scaler and vocabulary. Nothing that grows with the row
+ * count reaches the driver: only counts, one median per column, at most {@code vocabulary-size} tokens and the
+ * kept categories (at most {@code max-categories} per column; without a limit every distinct train value with
+ * {@code min-category-rows} rows, so such a column with very many values makes a wide one-hot segment and a
+ * large model: set {@code max-categories} or use {@code hashed}). The median is exact (the lower median, the
+ * ceil(n/2)-th smallest valid value) rather than Spark {@code Imputer}'s approxQuantile, whose result moves with
+ * the partitioning once a column has more than a few hundred values (measured: 300k values gave four different
+ * medians for 1, 3, 7 and 16 partitions). Categories are chosen by count then value and, like labels, ordered
+ * alphabetically; the vocabulary by count then token. So the same train rows give the same model for any
  * partitioning; means and standard deviations are sums of doubles and can differ in the last bits.
  */
 public final class FeaturePipeline {
@@ -184,7 +195,8 @@ public final class FeaturePipeline {
     }
 
     NumericFit numeric = fitNumeric(train, s.numeric(), rowCount);
-    List<PipelineStage> stages = stages(s, schema.eventTimeColumn(), numeric.fills());
+    Map<String, ColumnCategories> categories = fitCategories(train, s.categorical(), rowCount);
+    List<PipelineStage> stages = stages(s, schema.eventTimeColumn(), numeric.fills(), categories);
     PipelineModel model = new Pipeline().setStages(stages.toArray(new PipelineStage[0])).fit(train);
 
     List<String> labels = List.copyOf(labelCounts.keySet());
@@ -197,7 +209,7 @@ public final class FeaturePipeline {
     Layout layout = new Layout();
     textStatistics(model, s.text(), stats, layout);
     numericStatistics(model, s.numeric(), numeric, stats, layout);
-    categoricalStatistics(model, s.categorical(), stats, layout);
+    categoricalStatistics(s.categorical(), categories, stats, layout);
     if (!s.eventTimeParts().isEmpty()) {
       stats.put("event-time.parts", s.eventTimeParts().stream().map(FeatureSettings::confName)
           .collect(Collectors.joining(", ")));
@@ -312,9 +324,76 @@ public final class FeaturePipeline {
     return out;
   }
 
+  // ---- categories ----------------------------------------------------------------------------------------
+
+  /**
+   * What the train rows say about one categorical column.
+   *
+   * @param kept one-hot and index: the kept values in slot order (alphabetical); empty for hashed
+   * @param trainValues distinct non-null train values
+   * @param nullRows train rows with a null value
+   * @param unknownRows one-hot and index: train rows in the unknown slot (null, or a value not kept)
+   */
+  record ColumnCategories(List<String> kept, long trainValues, long nullRows, long unknownRows) {}
+
+  /**
+   * Counts the train rows of every value of every categorical column in one aggregation over (column, value)
+   * pairs, then picks each one-hot or index column's kept values: those with at least {@code min-category-rows}
+   * rows, then the {@code max-categories} with the most rows, ties broken by the value in Spark's string order
+   * (by Unicode code point). A limited column is one top-k job ({@code orderBy(...).limit(k)}: each partition
+   * keeps its k best, the driver merges them), so at most k values per partition reach the driver; an unlimited
+   * column brings every value it keeps, as Spark's {@code StringIndexer} would.
+   */
+  static Map<String, ColumnCategories> fitCategories(Dataset<Row> train, FeatureSettings.Categorical s,
+      long rowCount) {
+    List<String> columns = s.columns();
+    if (columns.isEmpty()) {
+      return Map.of();
+    }
+    List<Column> tagged = new ArrayList<>();
+    for (int i = 0; i < columns.size(); i++) {
+      tagged.add(struct(lit(i).as("i"), col(quote(columns.get(i))).cast("string").as("v")));
+    }
+    try (Persisted persisted = new Persisted()) {
+      Dataset<Row> counts = persisted.keep(train.select(explode(array(tagged.toArray(new Column[0]))).as("p"))
+          .select(col("p.i").as("i"), col("p.v").as("v"))
+          .where(col("v").isNotNull())
+          .groupBy("i", "v").count());
+      Map<Integer, Row> perColumn = new HashMap<>();
+      counts.groupBy("i").agg(count(lit(1)), sum("count")).collectAsList()
+          .forEach(r -> perColumn.put(r.getInt(0), r));
+      Map<String, ColumnCategories> out = new LinkedHashMap<>();
+      for (int i = 0; i < columns.size(); i++) {
+        String c = columns.get(i);
+        Row summary = perColumn.get(i);
+        long values = summary == null ? 0 : summary.getLong(1);
+        long nullRows = rowCount - (summary == null ? 0 : summary.getLong(2));
+        CategoricalColumn settings = s.column(c);
+        if (!settings.encoding().keepsCategories()) {
+          out.put(c, new ColumnCategories(List.of(), values, nullRows, nullRows));
+          continue;
+        }
+        Dataset<Row> candidates = counts.where(col("i").equalTo(i).and(col("count").geq(settings.minCategoryRows())));
+        if (settings.maxCategories() != FeatureSettings.NO_LIMIT) {
+          candidates = candidates.orderBy(desc("count"), asc("v")).limit(settings.maxCategories());
+        }
+        List<String> kept = new ArrayList<>();
+        long keptRows = 0;
+        for (Row r : candidates.select("v", "count").collectAsList()) {
+          kept.add(r.getString(0));
+          keptRows += r.getLong(1);
+        }
+        Collections.sort(kept);
+        out.put(c, new ColumnCategories(List.copyOf(kept), values, nullRows, rowCount - keptRows));
+      }
+      return out;
+    }
+  }
+
   // ---- stages --------------------------------------------------------------------------------------------
 
-  private static List<PipelineStage> stages(FeatureSettings s, String eventTime, Map<String, Double> fills) {
+  private static List<PipelineStage> stages(FeatureSettings s, String eventTime, Map<String, Double> fills,
+      Map<String, ColumnCategories> categories) {
     List<PipelineStage> stages = new ArrayList<>();
     List<String> assembled = new ArrayList<>();
     stages.add(new SQLTransformer().setStatement(prepareStatement(s, eventTime, fills)));
@@ -360,22 +439,8 @@ public final class FeaturePipeline {
       }
     }
 
-    FeatureSettings.Categorical categorical = s.categorical();
-    if (!categorical.columns().isEmpty()) {
-      String[] in = categorical.columns().toArray(new String[0]);
-      String[] indexed = categorical.columns().stream().map(c -> INTERMEDIATE + "index_" + c)
-          .toArray(String[]::new);
-      stages.add(new StringIndexer().setInputCols(in).setOutputCols(indexed)
-          .setHandleInvalid("keep").setStringOrderType("alphabetAsc"));
-      if (categorical.encoding() == Encoding.ONE_HOT) {
-        String[] oneHot = categorical.columns().stream().map(c -> INTERMEDIATE + "onehot_" + c)
-            .toArray(String[]::new);
-        stages.add(new OneHotEncoder().setInputCols(indexed).setOutputCols(oneHot).setDropLast(false));
-        assembled.addAll(List.of(oneHot));
-      } else {
-        assembled.addAll(List.of(indexed));
-      }
-    }
+    stages.addAll(categoricalStages(s.categorical(), categories));
+    s.categorical().columns().forEach(c -> assembled.add(categoricalColumn(c, s.categorical().column(c))));
 
     if (!s.eventTimeParts().isEmpty()) {
       s.eventTimeParts().forEach(p -> assembled.add(timeColumn(p)));
@@ -383,6 +448,64 @@ public final class FeaturePipeline {
     }
     stages.add(new VectorAssembler().setInputCols(assembled.toArray(new String[0])).setOutputCol(FEATURES));
     return stages;
+  }
+
+  /**
+   * One {@code StringIndexerModel} built from the kept values (handleInvalid = keep: every other value and null
+   * get index k) for the one-hot and index columns, a {@code OneHotEncoder} (dropLast = false) for the one-hot
+   * ones, and one {@code FeatureHasher} per hashed column. The kept values live in the indexer model, so they
+   * are saved and loaded with the pipeline.
+   */
+  private static List<PipelineStage> categoricalStages(FeatureSettings.Categorical categorical,
+      Map<String, ColumnCategories> categories) {
+    List<PipelineStage> stages = new ArrayList<>();
+    List<String> indexed = categorical.columns().stream()
+        .filter(c -> categorical.column(c).encoding().keepsCategories()).toList();
+    if (!indexed.isEmpty()) {
+      String[][] labels = indexed.stream().map(c -> categories.get(c).kept().toArray(new String[0]))
+          .toArray(String[][]::new);
+      stages.add(new StringIndexerModel(labels)
+          .setInputCols(indexed.toArray(new String[0]))
+          .setOutputCols(indexed.stream().map(FeaturePipeline::indexColumn).toArray(String[]::new))
+          .setHandleInvalid("keep"));
+    }
+    List<String> oneHot = categorical.columns().stream()
+        .filter(c -> categorical.column(c).encoding() == Encoding.ONE_HOT).toList();
+    if (!oneHot.isEmpty()) {
+      stages.add(new OneHotEncoder()
+          .setInputCols(oneHot.stream().map(FeaturePipeline::indexColumn).toArray(String[]::new))
+          .setOutputCols(oneHot.stream().map(FeaturePipeline::oneHotColumn).toArray(String[]::new))
+          .setDropLast(false));
+    }
+    for (String c : categorical.columns()) {
+      CategoricalColumn settings = categorical.column(c);
+      if (settings.encoding() == Encoding.HASHED) {
+        stages.add(new FeatureHasher().setInputCols(new String[] {c}).setOutputCol(hashedColumn(c))
+            .setNumFeatures(settings.hashBuckets()));
+      }
+    }
+    return stages;
+  }
+
+  /** The intermediate column that holds {@code c}'s part of the vector. */
+  private static String categoricalColumn(String c, CategoricalColumn settings) {
+    return switch (settings.encoding()) {
+      case ONE_HOT -> oneHotColumn(c);
+      case INDEX -> indexColumn(c);
+      case HASHED -> hashedColumn(c);
+    };
+  }
+
+  private static String indexColumn(String c) {
+    return INTERMEDIATE + "index_" + c;
+  }
+
+  private static String oneHotColumn(String c) {
+    return INTERMEDIATE + "onehot_" + c;
+  }
+
+  private static String hashedColumn(String c) {
+    return INTERMEDIATE + "hashed_" + c;
   }
 
   private static String imputedColumn(String c) {
@@ -521,17 +644,24 @@ public final class FeaturePipeline {
     }
   }
 
-  private static void categoricalStatistics(PipelineModel model, FeatureSettings.Categorical categorical,
-      Map<String, String> stats, Layout layout) {
-    if (categorical.columns().isEmpty()) {
-      return;
-    }
-    String[][] labels = stage(model, StringIndexerModel.class).labelsArray();
-    for (int i = 0; i < categorical.columns().size(); i++) {
-      String c = categorical.columns().get(i);
-      stats.put("categorical." + c + ".categories", Integer.toString(labels[i].length));
-      stats.put("categorical." + c + ".values", firstValues(List.of(labels[i])));
-      layout.add("categorical." + c, categorical.encoding() == Encoding.ONE_HOT ? labels[i].length + 1 : 1);
+  private static void categoricalStatistics(FeatureSettings.Categorical categorical,
+      Map<String, ColumnCategories> categories, Map<String, String> stats, Layout layout) {
+    for (String c : categorical.columns()) {
+      CategoricalColumn settings = categorical.column(c);
+      ColumnCategories fit = categories.get(c);
+      String key = "categorical." + c + ".";
+      stats.put(key + "encoding", FeatureSettings.confName(settings.encoding()));
+      stats.put(key + "train-values", Long.toString(fit.trainValues()));
+      stats.put(key + "null-train-rows", Long.toString(fit.nullRows()));
+      if (settings.encoding() == Encoding.HASHED) {
+        stats.put(key + "hash-buckets", Integer.toString(settings.hashBuckets()));
+        layout.add("categorical." + c, settings.hashBuckets());
+      } else {
+        stats.put(key + "categories", Integer.toString(fit.kept().size()));
+        stats.put(key + "values", firstValues(fit.kept()));
+        stats.put(key + "unknown-train-rows", Long.toString(fit.unknownRows()));
+        layout.add("categorical." + c, settings.encoding() == Encoding.ONE_HOT ? fit.kept().size() + 1 : 1);
+      }
     }
   }
 

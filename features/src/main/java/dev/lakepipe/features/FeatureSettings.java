@@ -2,15 +2,20 @@ package dev.lakepipe.features;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValueType;
 import dev.lakepipe.core.config.ConfigProblems;
 import dev.lakepipe.core.config.DatasetSchema;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -41,7 +46,15 @@ import java.util.stream.Collectors;
  *   }
  *   categorical {
  *     columns = ["sender"]          # default: dataset categorical columns
- *     encoding = one-hot            # one-hot | index; unseen values and nulls share one "unknown" bucket
+ *     encoding = one-hot            # one-hot | index | hashed; one-hot and index: values not kept, unseen
+ *                                   # values and nulls share one "unknown" slot
+ *     max-categories = 100          # one-hot, index: keep at most the 100 most frequent train values; default
+ *                                   # no limit
+ *     min-category-rows = 5         # one-hot, index: keep only values in at least 5 train rows; default 1
+ *     hash-buckets = 32             # hashed only: slots the values are hashed into, at least 2
+ *     per-column {                  # any of the four keys above for one column of columns; the rest is
+ *       sender { max-categories = 20 }  # inherited from the block above
+ *     }
  *   }
  *   event-time { parts = [] }       # hour, day-of-week, day-of-month, month, year (UTC)
  *   class-weights = balanced        # balanced | none
@@ -58,7 +71,10 @@ public record FeatureSettings(
   static final Set<String> TEXT_KEYS = Set.of("columns", "representation", "tokenizer", "lowercase", "ngram-size",
       "num-features", "min-doc-freq", "vocabulary-size", "max-length");
   static final Set<String> NUMERIC_KEYS = Set.of("columns", "impute", "missing-indicators", "standardize");
-  static final Set<String> CATEGORICAL_KEYS = Set.of("columns", "encoding");
+  static final Set<String> CATEGORICAL_KEYS = Set.of("columns", "encoding", "max-categories", "min-category-rows",
+      "hash-buckets", "per-column");
+  static final Set<String> CATEGORICAL_COLUMN_KEYS = Set.of("encoding", "max-categories", "min-category-rows",
+      "hash-buckets");
   static final Set<String> EVENT_TIME_KEYS = Set.of("parts");
 
   /** How the text becomes numbers. */
@@ -82,10 +98,20 @@ public record FeatureSettings(
 
   /** How a categorical column enters the vector. */
   public enum Encoding {
-    /** k + 1 slots: one per train category (alphabetical), the last for unknown values and nulls. */
+    /** k + 1 slots: one per kept train category (alphabetical), the last for unknown values and nulls. */
     ONE_HOT,
-    /** One slot holding the category's index 0..k-1 (alphabetical), k for unknown values and nulls. */
-    INDEX
+    /** One slot holding the kept category's index 0..k-1 (alphabetical), k for unknown values and nulls. */
+    INDEX,
+    /**
+     * {@code hash-buckets} slots: 1.0 in slot murmur3("column=value") mod n (Spark's {@code FeatureHasher}),
+     * every slot 0 for null. Nothing is fitted; different values can share a slot.
+     */
+    HASHED;
+
+    /** True for the encodings that keep a fitted set of train categories (one-hot, index). */
+    boolean keepsCategories() {
+      return this != HASHED;
+    }
   }
 
   /** A calendar part of the event time, in UTC, as a number. */
@@ -141,13 +167,42 @@ public record FeatureSettings(
     }
   }
 
-  /** {@code features.categorical}. */
-  public record Categorical(List<String> columns, Encoding encoding) {
+  /**
+   * {@code features.categorical}: the columns and the encoding settings every column inherits, plus the settings
+   * of the columns listed under {@code per-column}, already merged with the inherited ones. Use
+   * {@link #column(String)} for a column's settings.
+   *
+   * @param maxCategories one-hot and index: the most train values kept per column, {@link #NO_LIMIT} for all
+   * @param minCategoryRows one-hot and index: train rows a value needs to be kept
+   * @param hashBuckets hashed: slots per column
+   * @param perColumn column to its merged settings, for the columns under {@code per-column}
+   */
+  public record Categorical(List<String> columns, Encoding encoding, int maxCategories, int minCategoryRows,
+      int hashBuckets, Map<String, CategoricalColumn> perColumn) {
 
     public Categorical {
       columns = List.copyOf(columns);
+      // A metadata.json written before these keys existed has none of them (0, null): they were the defaults.
+      minCategoryRows = Math.max(minCategoryRows, DEFAULT_MIN_CATEGORY_ROWS);
+      hashBuckets = hashBuckets == 0 ? DEFAULT_HASH_BUCKETS : hashBuckets;
+      perColumn = perColumn == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(perColumn));
+    }
+
+    /** The settings of {@code column}: its {@code per-column} entry, or the section's own. */
+    public CategoricalColumn column(String column) {
+      CategoricalColumn own = perColumn.get(column);
+      return own != null ? own : new CategoricalColumn(encoding, maxCategories, minCategoryRows, hashBuckets);
     }
   }
+
+  /**
+   * How one categorical column is encoded (see {@link Categorical} for the fields). {@code maxCategories}
+   * {@link #NO_LIMIT} keeps every value with at least {@code minCategoryRows} train rows.
+   */
+  public record CategoricalColumn(Encoding encoding, int maxCategories, int minCategoryRows, int hashBuckets) {}
+
+  /** {@code maxCategories} when {@code max-categories} is not set: no limit. */
+  public static final int NO_LIMIT = 0;
 
   static final int DEFAULT_NUM_FEATURES = 4096;
   static final int DEFAULT_MIN_DOC_FREQ = 1;
@@ -155,6 +210,8 @@ public record FeatureSettings(
   static final int DEFAULT_MAX_LENGTH = 200;
   static final int DEFAULT_WORD_NGRAM = 1;
   static final int DEFAULT_CHAR_NGRAM = 3;
+  static final int DEFAULT_MIN_CATEGORY_ROWS = 1;
+  static final int DEFAULT_HASH_BUCKETS = 32;
 
   public FeatureSettings {
     eventTimeParts = List.copyOf(eventTimeParts);
@@ -176,7 +233,7 @@ public record FeatureSettings(
     if (schema == null) {
       return null;
     }
-    if (!text.enabled() && text.representation() == Representation.SEQUENCE) {
+    if (!schema.hasText() && text.representation() == Representation.SEQUENCE) {
       problems.add("Key features.text.representation is sequence, but there is no text column (dataset.columns.text "
           + "is empty). Declare a text column, or remove features.text.representation.");
     }
@@ -234,8 +291,83 @@ public record FeatureSettings(
     String prefix = "features.categorical";
     problems.rejectUnknownKeys(c, prefix, CATEGORICAL_KEYS);
     List<String> columns = columns(c, prefix, DatasetSchema.Role.CATEGORICAL, schema, problems);
-    Encoding encoding = choice(c, prefix, "encoding", Encoding.class, Encoding.ONE_HOT, problems);
-    return new Categorical(columns, encoding);
+    CategoricalColumn inherited = categoricalColumn(c, prefix,
+        new CategoricalColumn(Encoding.ONE_HOT, NO_LIMIT, DEFAULT_MIN_CATEGORY_ROWS, DEFAULT_HASH_BUCKETS),
+        problems);
+    Map<String, CategoricalColumn> perColumn = new TreeMap<>();
+    Map<String, Set<String>> keysOf = new TreeMap<>();
+    Config perColumnConf = ConfigFactory.empty();
+    if (c.hasPath("per-column") && c.getValue("per-column").valueType() != ConfigValueType.OBJECT) {
+      problems.add("Key %s.per-column must be an object of columns, like per-column { %s { max-categories = 20 } "
+          + "}.", prefix, columns.isEmpty() ? "sender" : columns.get(0));
+    } else if (c.hasPath("per-column")) {
+      perColumnConf = c.getConfig("per-column");
+    }
+    String known = columns.isEmpty() ? "It lists none." : "It lists: " + String.join(", ", columns) + ".";
+    for (String column : new TreeSet<>(perColumnConf.root().keySet())) {
+      String key = prefix + ".per-column." + column;
+      if (!columns.contains(column)) {
+        problems.add("Key %s names '%s', which is not in %s.columns. %s Add it there, or remove %s.", key, column,
+            prefix, known, key);
+      }
+      if (perColumnConf.root().get(column).valueType() != ConfigValueType.OBJECT) {
+        problems.add("Key %s must be an object, like %s { max-categories = 20 }.", key, column);
+        continue;
+      }
+      Config own = ((ConfigObject) perColumnConf.root().get(column)).toConfig();
+      problems.rejectUnknownKeys(own, key, CATEGORICAL_COLUMN_KEYS);
+      CategoricalColumn merged = categoricalColumn(own, key, inherited, problems);
+      Set<String> set = new TreeSet<>(own.root().keySet());
+      set.retainAll(CATEGORICAL_COLUMN_KEYS);
+      keysOf.put(column, set);
+      rejectKeysOfOtherEncodings(key, set, merged.encoding(), column, problems);
+      if (columns.contains(column)) {
+        perColumn.put(column, merged);
+      }
+    }
+    // A limit set for the section must serve the section's encoding, or a column that inherits it.
+    for (String key : List.of("hash-buckets", "max-categories", "min-category-rows")) {
+      if (!c.hasPath(key)) {
+        continue;
+      }
+      boolean forFitted = !key.equals("hash-buckets");
+      boolean used = inherited.encoding().keepsCategories() == forFitted || columns.stream().anyMatch(name ->
+          !keysOf.getOrDefault(name, Set.of()).contains(key)
+              && perColumn.getOrDefault(name, inherited).encoding().keepsCategories() == forFitted);
+      if (!used) {
+        problems.add(forFitted
+            ? "Key %s.%s applies only to encoding = one-hot or index, and no column has one. Remove it, or set "
+                + "%s.encoding = one-hot."
+            : "Key %s.%s applies only to encoding = hashed, and no column is hashed. Remove it, or set "
+                + "%s.encoding = hashed.", prefix, key, prefix);
+      }
+    }
+    return new Categorical(columns, inherited.encoding(), inherited.maxCategories(), inherited.minCategoryRows(),
+        inherited.hashBuckets(), perColumn);
+  }
+
+  /** The encoding keys of {@code c}, each falling back to {@code inherited}'s. */
+  private static CategoricalColumn categoricalColumn(Config c, String prefix, CategoricalColumn inherited,
+      ConfigProblems problems) {
+    Encoding encoding = choice(c, prefix, "encoding", Encoding.class, inherited.encoding(), problems);
+    int maxCategories = problems.intValue(c, prefix, "max-categories", 1, inherited.maxCategories());
+    int minCategoryRows = problems.intValue(c, prefix, "min-category-rows", 1, inherited.minCategoryRows());
+    int hashBuckets = problems.intValue(c, prefix, "hash-buckets", 2, inherited.hashBuckets());
+    return new CategoricalColumn(encoding, maxCategories, minCategoryRows, hashBuckets);
+  }
+
+  /** A {@code per-column} entry may only set keys its own encoding uses. */
+  private static void rejectKeysOfOtherEncodings(String key, Set<String> set, Encoding encoding, String column,
+      ConfigProblems problems) {
+    for (String k : set) {
+      if (k.equals("hash-buckets") && encoding != Encoding.HASHED) {
+        problems.add("Key %s.hash-buckets applies only to encoding = hashed, and column '%s' is encoded %s. "
+            + "Remove it, or set %s.encoding = hashed.", key, column, confName(encoding), key);
+      } else if ((k.equals("max-categories") || k.equals("min-category-rows")) && encoding == Encoding.HASHED) {
+        problems.add("Key %s.%s applies only to encoding = one-hot or index, and column '%s' is hashed (hashing "
+            + "keeps every value). Remove it, or set %s.encoding = one-hot.", key, k, column, key);
+      }
+    }
   }
 
   private static List<TimePart> parseEventTime(Config c, DatasetSchema schema, ConfigProblems problems) {

@@ -137,7 +137,7 @@ public final class FeaturesJob {
           split.testCutoff(), checks, new SplitManifest.Artefacts(pipelinePath, s.export().path(),
               fitted.statistics()), sources, labels, run);
       catalog.replaceRun(manifestRef, manifest, run.runId());
-      QuarantineTable.write(catalog, quarantineRows(rejected, silver.schema(), schema, run)
+      QuarantineTable.write(catalog, quarantineRows(rejected, silver.schema(), schema, s.split(), run)
           .unionByName(labelQuarantineRows(labelRejected, silver.schema(), schema, run)));
       catalog.overwrite(goldRef, gold);
 
@@ -208,21 +208,30 @@ public final class FeaturesJob {
         .select(Lineage.RECORD_ID, Splitter.SPLIT, Splitter.FOLD)
         .localCheckpoint(true);
     LOG.info("features: reusing the split assignment of run {} for the rows it placed", previousRun);
-    boolean frozenCutoffs = s.split().policy() == SplitSettings.Policy.TIME && !s.split().hasCutoffs();
+    boolean frozenCutoffs = s.split().computesCutoffs();
     return new Splitter.Previous(assignment,
         frozenCutoffs ? lower.get(SplitSettings.VALIDATION) : null,
         frozenCutoffs ? lower.get(SplitSettings.TEST) : null);
   }
 
   private static Dataset<Row> quarantineRows(Dataset<Row> rejected, StructType silver, DatasetSchema schema,
-      RunContext run) {
+      SplitSettings split, RunContext run) {
     Column missingTime = col(Splitter.REASON).equalTo(Splitter.MISSING_EVENT_TIME);
+    // Predefined policy: the value that named no split (or two), under the key that lists the values.
+    Column notGiven = col(Splitter.REASON).isin(Splitter.SPLIT_NOT_GIVEN, Splitter.SPLIT_GIVEN_TWICE);
+    String given = split.predefined() == null ? null : split.predefined().matchColumn();
     String t = schema.eventTimeColumn();
     return QuarantineTable.ofRecords(rejected, List.of(silver.fieldNames()), STAGE, run, col(Splitter.REASON),
-        when(missingTime, lit("features.split.policy")).otherwise(lit("features.split.near-duplicates")),
-        when(missingTime, lit(t).cast("string")).otherwise(lit(schema.textColumn()).cast("string")),
+        when(missingTime, lit(split.predefined() == null ? "features.split.policy"
+                : "features.split.predefined.validation-from-train"))
+            .when(notGiven, lit("features.split.predefined.splits"))
+            .otherwise(lit("features.split.near-duplicates")),
+        when(missingTime, lit(t).cast("string")).when(notGiven, lit(given))
+            .otherwise(lit(schema.textColumn()).cast("string")),
         col(Splitter.MESSAGE),
-        when(missingTime, lit(null).cast("string")).otherwise(col(Lineage.RECORD_ID)));
+        when(missingTime, lit(null).cast("string"))
+            .when(notGiven, given == null ? lit(null).cast("string") : col(given).cast("string"))
+            .otherwise(col(Lineage.RECORD_ID)));
   }
 
   /** Rows {@link LabelCoverage} took out: the label column and its value, the conf key that decided. */

@@ -41,14 +41,49 @@ public record FeaturesSettings(long seed, SplitSettings split, FeatureSettings f
     }
     String warehouse = root.hasPath("tables.warehouse") ? root.getString("tables.warehouse") : "lakehouse";
     String artifacts = problems.optString(f, "features", "artifacts").orElse(warehouse + "/_artifacts/features");
-    SplitSettings split = SplitSettings.parse(f, schema, problems);
+    SplitSettings split = SplitSettings.parse(f, schema, sourceNames(root), problems);
     ExportSettings export = ExportSettings.parse(f, warehouse, problems);
     LabelCoverage.Settings labels = LabelCoverage.Settings.parse(f, problems);
     if (schema == null) {
       return null;
     }
     FeatureSettings features = FeatureSettings.parse(f, schema, problems);
+    checkSplitColumnIsNoFeature(split, features, problems);
     AugmentSettings augment = AugmentSettings.parse(f, schema, problems);
     return new FeaturesSettings(seed, split, features, augment, export, artifacts, labels);
+  }
+
+  /** The keys of {@code ingest.sources}, or none when the conf declares no sources. */
+  private static Set<String> sourceNames(Config root) {
+    if (!root.hasPath("ingest") || root.getValue("ingest").valueType() != ConfigValueType.OBJECT) {
+      return Set.of();
+    }
+    Config ingest = root.getConfig("ingest");
+    return ingest.hasPath("sources") && ingest.getValue("sources").valueType() == ConfigValueType.OBJECT
+        ? Set.copyOf(ingest.getObject("sources").keySet()) : Set.of();
+  }
+
+  /**
+   * A column that names each row's split must not be a feature: every train row would carry one value and every
+   * test row another, so the model would learn the split, not the label.
+   */
+  private static void checkSplitColumnIsNoFeature(SplitSettings split, FeatureSettings features,
+      ConfigProblems problems) {
+    if (split.predefined() == null || split.predefined().by() != SplitSettings.By.COLUMN || features == null) {
+      return;
+    }
+    String column = split.predefined().column();
+    java.util.Map<String, java.util.List<String>> uses = new java.util.LinkedHashMap<>();
+    uses.put("text", features.text().columns());
+    uses.put("numeric", features.numeric().columns());
+    uses.put("categorical", features.categorical().columns());
+    uses.forEach((section, columns) -> {
+      if (columns.contains(column)) {
+        problems.add("Key features.split.predefined.column names '%s', which is also a feature "
+            + "(features.%s.columns): train rows would all carry one value and test rows another. List "
+            + "features.%s.columns without it (by default it holds every dataset.columns.%s column).", column, section,
+            section, section);
+      }
+    });
   }
 }

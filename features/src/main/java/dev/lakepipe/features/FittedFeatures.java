@@ -42,8 +42,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>On disk ({@link #save}, any Hadoop path): {@code <path>/pipeline} is the Spark {@code PipelineModel}
  * ({@code PipelineModel.load} reads it); {@code <path>/metadata.json} holds the labels, label counts, class
- * weights, settings and statistics. {@code metadata.json} is written last and removed first, so a directory
- * whose save was interrupted does not load.
+ * weights, settings and statistics. What transform needs lives in the Spark stages, so the pipeline alone
+ * transforms identically: e.g. the kept categories of each one-hot or index column are the labels of its
+ * {@code StringIndexerModel}, saved and loaded by Spark. {@code metadata.json} is written last and removed
+ * first, so a directory whose save was interrupted does not load.
  */
 public final class FittedFeatures {
 
@@ -194,8 +196,10 @@ public final class FittedFeatures {
    *   <li>{@code numeric.<c>.impute}, {@code .fill} (the value imputed), {@code .missing} (train rows
    *       missing it) and, when standardized, {@code .mean} and {@code .std}: the scaler's, in original units
    *       after imputation;</li>
-   *   <li>{@code categorical.<c>.categories} (how many), {@code categorical.<c>.values} (the first 20, in slot
-   *       order);</li>
+   *   <li>{@code categorical.<c>.encoding}, {@code .train-values} (distinct non-null train values) and
+   *       {@code .null-train-rows}; one-hot and index: {@code .categories} (how many kept), {@code .values} (the
+   *       first 20, in slot order) and {@code .unknown-train-rows} (train rows in the unknown slot: null or not
+   *       kept); hashed: {@code .hash-buckets};</li>
    *   <li>{@code event-time.parts}, {@code vector.size} and {@code vector.layout} (slot ranges by segment).</li>
    * </ul>
    */

@@ -1,5 +1,6 @@
 package dev.lakepipe.features;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.concat_ws;
@@ -7,6 +8,7 @@ import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.sort_array;
+import static org.apache.spark.sql.functions.when;
 
 import dev.lakepipe.core.Lineage;
 import dev.lakepipe.core.config.DatasetSchema;
@@ -27,6 +29,9 @@ import org.apache.spark.sql.Row;
  * {@code ops.split_manifest} with its result; the stage fails when one does not pass. Rows in the time
  * policy's {@code gap} are in no split and are not compared across splits, but their labels must be known to
  * train like any row of gold.dataset.
+ *
+ * <p>The predefined policy adds {@code given-splits-kept}: every row is in the split its source, file or column
+ * gives (given train rows may be in validation when validation is carved out of them).
  */
 public final class LeakageChecks {
 
@@ -39,6 +44,7 @@ public final class LeakageChecks {
   public static final String LABELS = "labels-seen-in-train";
   public static final String TIME_ORDER = "time-order";
   public static final String GROUPS = "groups-disjoint";
+  public static final String GIVEN_SPLITS = "given-splits-kept";
 
   private static final int EXAMPLES = 3;
 
@@ -115,7 +121,34 @@ public final class LeakageChecks {
           ? "no " + g + " value appears in two splits"
           : shared.count() + " " + g + " values appear in more than one split, e.g. " + shared.examples()));
     }
+    if (s.policy() == SplitSettings.Policy.PREDEFINED) {
+      out.add(givenSplitsKept(assigned, s.predefined()));
+    }
     return out;
+  }
+
+  /**
+   * Predefined policy: every row given test or validation is in that split, and every row given train is in
+   * train (or in validation, when validation is carved out of the given train rows). The given split is worked
+   * out again from the row's source, file or column value, independently of how the rows were placed.
+   */
+  private static Check givenSplitsKept(Dataset<Row> assigned, SplitSettings.Predefined p) {
+    Column given = Splitter.givenSplit(p);
+    Column split = col(Splitter.SPLIT);
+    Column fromTrain = p.carvesValidation() ? split.isin(SplitSettings.TRAIN, SplitSettings.VALIDATION)
+        : split.equalTo(SplitSettings.TRAIN);
+    Column kept = when(given.equalTo(SplitSettings.TRAIN), fromTrain).otherwise(split.equalTo(given));
+    Found moved = found(assigned.withColumn("_given", given)
+        .filter(coalesce(kept, org.apache.spark.sql.functions.lit(false)).unary_$bang())
+        .orderBy(Lineage.RECORD_ID)
+        .select(concat_ws("", col(Lineage.RECORD_ID), lit(" (given "), coalesce(col("_given"), lit("no split")),
+            lit(", in "), split, lit(")"))));
+    return new Check(GIVEN_SPLITS, moved.isEmpty(), moved.isEmpty()
+        ? "every row is in the split its " + p.matchColumn() + " gives"
+            + (p.carvesValidation() ? " (validation carved out of given train by " + p.validationFromTrain().id() + ")"
+            : "")
+        : moved.count() + " rows are not in the split their " + p.matchColumn() + " gives, e.g. " + moved.examples()
+            + ". Given splits are never changed; this is a bug, please report it with the run_id");
   }
 
   /** Consecutive non-empty splits: the later split's first event is more than {@code gap} after the earlier's last. */

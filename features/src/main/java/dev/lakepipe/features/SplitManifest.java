@@ -37,7 +37,9 @@ import org.apache.spark.sql.types.StructType;
  * split (time policy) is listed too, so the rows add up to the stage's input together with the quarantined
  * ones: {@code quarantined_rows} counts, per split and reason, the rows {@link LabelCoverage} took out of it
  * ({@code RARE_LABEL}, {@code LABEL_NOT_IN_TRAIN}), and {@code merged_labels} the rows per original label it
- * relabelled into {@code features.rare-labels.merge-into}.
+ * relabelled into {@code features.rare-labels.merge-into}. Under the predefined policy
+ * {@code target_fraction} is null but for validation carved out of the given train rows, where it is the
+ * share of those rows, and a time carve's cut-off is validation's {@code lower_bound}.
  */
 public final class SplitManifest {
 
@@ -121,7 +123,7 @@ public final class SplitManifest {
     for (Row r : rows.filter(col(Splitter.FOLD).isNotNull()).groupBy(split, Splitter.FOLD).count().collectAsList()) {
       folds.computeIfAbsent(r.getString(0), k -> new TreeMap<>()).put(r.getInt(1), r.getLong(2));
     }
-    Map<String, Instant[]> bounds = s.policy() == SplitSettings.Policy.TIME
+    Map<String, Instant[]> bounds = s.cutsByTime()
         ? Splitter.timeBounds(s, validationCutoff, testCutoff) : Map.of();
 
     List<Row> checkRows = checks.stream()
@@ -137,8 +139,7 @@ public final class SplitManifest {
         continue;
       }
       Instant[] b = bounds.getOrDefault(name, new Instant[2]);
-      BigDecimal fraction = s.policy() == SplitSettings.Policy.TIME && s.hasCutoffs() ? null
-          : s.fractions().get(name);
+      BigDecimal fraction = s.targetFraction(name);
       out.add(RowFactory.create(run.runId(), name,
           r == null ? 0L : r.getLong(1),
           r == null ? 0L : r.getLong(2),

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.conv;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.countDistinct;
@@ -15,6 +16,7 @@ import static org.apache.spark.sql.functions.when;
 
 import dev.lakepipe.core.ConnectedComponents;
 import dev.lakepipe.core.JoinColumns;
+import dev.lakepipe.core.LakepipeErrors;
 import dev.lakepipe.core.Lineage;
 import dev.lakepipe.core.config.DatasetSchema;
 import java.math.BigDecimal;
@@ -25,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -62,6 +65,12 @@ import org.slf4j.LoggerFactory;
  * rows within {@code gap} before a cut-off go to split {@code gap} and are used by no split. Rows without an
  * event time, and (near-duplicates = together) members of a near-duplicate cluster that fall in another split
  * than the cluster's earliest member, are rejected for quarantine.
+ *
+ * <p><b>Predefined.</b> Each row's split is given by its source, file (globs) or a column's value; a given
+ * test or validation row is never moved, whatever the seed, the previous assignment or near-duplicate links.
+ * Rows no list names are rejected ({@code SPLIT_NOT_GIVEN}) or stop the stage; a cluster spanning given splits
+ * keeps the strongest one (test, then validation, then train) and its other members are rejected, as under the
+ * time policy. Validation may be carved out of the given train rows by the stratified quota or by time.
  */
 public final class Splitter {
 
@@ -75,7 +84,19 @@ public final class Splitter {
   public static final String MISSING_EVENT_TIME = "MISSING_EVENT_TIME";
   public static final String NEAR_DUPLICATE_ACROSS_SPLITS = "NEAR_DUPLICATE_ACROSS_SPLITS";
 
+  /** Predefined policy: a row whose value no given split lists, or (file globs) more than one does. */
+  public static final String SPLIT_NOT_GIVEN = "SPLIT_NOT_GIVEN";
+  public static final String SPLIT_GIVEN_TWICE = "SPLIT_GIVEN_TWICE";
+
   static final String UNIT = "_unit";
+  private static final String COMPONENT = "_component";
+  private static final String GIVEN = "_given";
+  private static final String GIVEN_RANK = "_given_rank";
+  private static final String TIME_ORDER_KEPT = "a time-ordered split cannot keep both in one split";
+  private static final String GIVEN_KEPT = "a given split is kept as given (features.split.predefined)";
+  private static final String SPLITS_KEY = "features.split.predefined.splits";
+  private static final String MATCHED = "_matched";
+  private static final int EXAMPLES = 5;
   private static final String STRATUM = "_stratum";
   private static final String SIZE = "_size";
   private static final String HASH = "_u";
@@ -117,6 +138,9 @@ public final class Splitter {
     if (s.policy() == SplitSettings.Policy.TIME) {
       return byTime(rows, effectiveLinks, s, schema, previous);
     }
+    if (s.policy() == SplitSettings.Policy.PREDEFINED) {
+      return byGivenSplits(rows, effectiveLinks, s, schema, seed, previous);
+    }
     Dataset<Row> withUnits = s.policy() == SplitSettings.Policy.GROUP
         ? groupUnits(rows, effectiveLinks, s.groupColumn())
         : recordUnits(rows, effectiveLinks);
@@ -133,24 +157,30 @@ public final class Splitter {
           + "joined them); they now share one split", moved);
     }
     Dataset<Row> splitUnits = quota(units, splits, fractions).select(col(UNIT), col(BUCKET).as(SPLIT));
-    Dataset<Row> assigned = withPrev.join(splitUnits, UNIT);
-
-    if (s.folds() > 0) {
-      Dataset<Row> inFolds = assigned.filter(col(SPLIT).notEqual(SplitSettings.TEST));
-      List<String> folds = IntStream.range(0, s.folds()).mapToObj(Integer::toString).toList();
-      BigDecimal share = BigDecimal.ONE.divide(BigDecimal.valueOf(s.folds()), 20, RoundingMode.HALF_EVEN);
-      List<BigDecimal> shares = new ArrayList<>();
-      for (int i = 0; i < s.folds(); i++) {
-        shares.add(i == s.folds() - 1 ? BigDecimal.ONE.subtract(share.multiply(BigDecimal.valueOf(i))) : share);
-      }
-      Dataset<Row> foldUnits = quota(unitTable(inFolds, stratum, col(PREV_FOLD), seed, "fold"), folds, shares)
-          .select(col(UNIT), col(BUCKET).cast(DataTypes.IntegerType).as(FOLD));
-      assigned = assigned.join(foldUnits, JoinColumns.of(UNIT), "left");
-    } else {
-      assigned = assigned.withColumn(FOLD, lit(null).cast(DataTypes.IntegerType));
-    }
+    Dataset<Row> assigned = withFolds(withPrev.join(splitUnits, UNIT), s, stratum, seed);
     Dataset<Row> out = assigned.drop(UNIT, PREV_SPLIT, PREV_FOLD);
     return new Result(out, rejectedShape(rows), null, null, moved);
+  }
+
+  /**
+   * Adds {@code fold}: k folds over the rows outside test by the quota rule with k equal shares, units kept
+   * whole, per {@code stratum}; null in test and without folds. {@code assigned} carries {@code _unit} and the
+   * previous fold.
+   */
+  private static Dataset<Row> withFolds(Dataset<Row> assigned, SplitSettings s, Column stratum, long seed) {
+    if (s.folds() == 0) {
+      return assigned.withColumn(FOLD, lit(null).cast(DataTypes.IntegerType));
+    }
+    Dataset<Row> inFolds = assigned.filter(col(SPLIT).notEqual(SplitSettings.TEST));
+    List<String> folds = IntStream.range(0, s.folds()).mapToObj(Integer::toString).toList();
+    BigDecimal share = BigDecimal.ONE.divide(BigDecimal.valueOf(s.folds()), 20, RoundingMode.HALF_EVEN);
+    List<BigDecimal> shares = new ArrayList<>();
+    for (int i = 0; i < s.folds(); i++) {
+      shares.add(i == s.folds() - 1 ? BigDecimal.ONE.subtract(share.multiply(BigDecimal.valueOf(i))) : share);
+    }
+    Dataset<Row> foldUnits = quota(unitTable(inFolds, stratum, col(PREV_FOLD), seed, "fold"), folds, shares)
+        .select(col(UNIT), col(BUCKET).cast(DataTypes.IntegerType).as(FOLD));
+    return assigned.join(foldUnits, JoinColumns.of(UNIT), "left");
   }
 
   /** A seeded hash of {@code key} as a double uniform in [0, 1): the first 52 bits of SHA-256. */
@@ -163,13 +193,48 @@ public final class Splitter {
     if (links.isEmpty()) {
       return rows.withColumn(UNIT, col(Lineage.RECORD_ID));
     }
-    Dataset<Row> components = ConnectedComponents.of(links, "removed_record_id", "kept_record_id",
-        MAX_COMPONENT_ROUNDS);
-    Dataset<Row> c = components.select(col(ConnectedComponents.NODE).as(Lineage.RECORD_ID),
-        col(ConnectedComponents.COMPONENT).as("_component"));
-    return rows.join(c, JoinColumns.of(Lineage.RECORD_ID), "left")
-        .withColumn(UNIT, coalesce(col("_component"), col(Lineage.RECORD_ID)))
-        .drop("_component");
+    return withComponents(rows, links)
+        .withColumn(UNIT, coalesce(col(COMPONENT), col(Lineage.RECORD_ID)))
+        .drop(COMPONENT);
+  }
+
+  /**
+   * Adds {@code _component}: the near-duplicate cluster of each row that {@code links} touch (connected
+   * components; the cluster's smallest record id), null for the others.
+   */
+  private static Dataset<Row> withComponents(Dataset<Row> rows, Dataset<Row> links) {
+    Dataset<Row> c = ConnectedComponents.of(links, "removed_record_id", "kept_record_id", MAX_COMPONENT_ROUNDS)
+        .select(col(ConnectedComponents.NODE).as(Lineage.RECORD_ID), col(ConnectedComponents.COMPONENT).as(COMPONENT));
+    return rows.join(c, JoinColumns.of(Lineage.RECORD_ID), "left");
+  }
+
+  /** Rows kept in their split, and rows rejected with a reason, by {@link #keepClusterHomes}. */
+  private record Separated(Dataset<Row> kept, Dataset<Row> rejected) {}
+
+  /**
+   * Keeps near-duplicate clusters out of two splits without moving any row: a cluster's home is the split of
+   * its first member in {@code order} (an SQL expression over the rows' columns, ending in the record id so
+   * the choice is total), and members placed in another split are rejected with
+   * {@link #NEAR_DUPLICATE_ACROSS_SPLITS}, the message naming the home record and {@code why} the row cannot
+   * follow it. Rows where {@code counts} is false (the time policy's gap) neither choose the home nor are
+   * rejected. {@code rows} carry {@code split} and {@code _component}; kept rows keep both, rejected rows lose
+   * them. One shuffle over the rows in clusters, one join.
+   */
+  private static Separated keepClusterHomes(Dataset<Row> rows, Column counts, String order, String why) {
+    Dataset<Row> homes = rows.filter(col(COMPONENT).isNotNull().and(counts))
+        .groupBy(COMPONENT)
+        .agg(expr("min_by(" + SPLIT + ", " + order + ")").as("_home"),
+            expr("min_by(" + Lineage.RECORD_ID + ", " + order + ")").as("_home_record"));
+    Dataset<Row> judged = rows.join(homes, JoinColumns.of(COMPONENT), "left");
+    Column away = col("_home").isNotNull().and(counts).and(col(SPLIT).notEqual(col("_home")));
+    Dataset<Row> rejected = judged.filter(away)
+        .withColumn(REASON, lit(NEAR_DUPLICATE_ACROSS_SPLITS))
+        .withColumn(MESSAGE, concat(lit("Cannot place record "), col(Lineage.RECORD_ID), lit(" in split "),
+            col(SPLIT), lit(": it is a near duplicate of record "), col("_home_record"), lit(" in split "),
+            col("_home"), lit(", and " + why + ". Remove the duplicate at the source, or set "
+                + "features.split.near-duplicates = fail to stop instead.")))
+        .drop(COMPONENT, "_home", "_home_record", SPLIT);
+    return new Separated(judged.filter(away.unary_$bang()).drop("_home", "_home_record"), rejected);
   }
 
   private static Dataset<Row> groupUnits(Dataset<Row> rows, Dataset<Row> links, String groupColumn) {
@@ -321,30 +386,193 @@ public final class Splitter {
 
     Dataset<Row> rejectedLinks = rejectedShape(rows);
     if (!links.isEmpty()) {
-      Dataset<Row> components = ConnectedComponents.of(links, "removed_record_id", "kept_record_id",
-          MAX_COMPONENT_ROUNDS).select(col(ConnectedComponents.NODE).as(Lineage.RECORD_ID),
-          col(ConnectedComponents.COMPONENT).as("_component"));
-      Dataset<Row> withComponent = placed.join(components, JoinColumns.of(Lineage.RECORD_ID), "left");
-      Column real = col(SPLIT).notEqual(SplitSettings.GAP);
-      Dataset<Row> homes = withComponent.filter(col("_component").isNotNull().and(real))
-          .groupBy("_component")
-          .agg(expr("min_by(" + SPLIT + ", struct(" + t + ", " + Lineage.RECORD_ID + "))").as("_home"),
-              expr("min_by(" + Lineage.RECORD_ID + ", struct(" + t + ", " + Lineage.RECORD_ID + "))")
-                  .as("_home_record"));
-      Dataset<Row> judged = withComponent.join(homes, JoinColumns.of("_component"), "left");
-      Column away = col("_home").isNotNull().and(real).and(col(SPLIT).notEqual(col("_home")));
-      rejectedLinks = judged.filter(away)
-          .withColumn(REASON, lit(NEAR_DUPLICATE_ACROSS_SPLITS))
-          .withColumn(MESSAGE, concat(lit("Cannot place record "), col(Lineage.RECORD_ID), lit(" in split "),
-              col(SPLIT), lit(": it is a near duplicate of record "), col("_home_record"), lit(" in split "),
-              col("_home"), lit(", and a time-ordered split cannot keep both in one split. Remove the duplicate "
-                  + "at the source, or set features.split.near-duplicates = fail to stop instead.")))
-          .drop("_component", "_home", "_home_record", SPLIT);
-      placed = judged.filter(away.unary_$bang()).drop("_component", "_home", "_home_record");
+      Separated separated = keepClusterHomes(withComponents(placed, links), col(SPLIT).notEqual(SplitSettings.GAP),
+          "struct(" + t + ", " + Lineage.RECORD_ID + ")", TIME_ORDER_KEPT);
+      rejectedLinks = separated.rejected();
+      placed = separated.kept().drop(COMPONENT);
     }
     Dataset<Row> assigned = placed.withColumn(FOLD, lit(null).cast(DataTypes.IntegerType));
     Dataset<Row> rejected = untimed.unionByName(rejectedLinks);
     return new Result(assigned, rejected, validation, test, 0);
+  }
+
+  /**
+   * The predefined policy. Each row's given split comes from its source, file or column value
+   * ({@link #givenSplit}); rows no list names are rejected ({@link #SPLIT_NOT_GIVEN}) or stop the stage, rows
+   * two lists name (possible with file globs only; equal values in two lists are a conf problem) are rejected
+   * ({@link #SPLIT_GIVEN_TWICE}). A near-duplicate cluster keeps the split of its strongest given member (test,
+   * then validation, then train; the smallest record id among equals) and its members given another split are
+   * rejected: a given split is never changed. Validation is then carved out of the given train rows that remain,
+   * by the stratified quota (buckets validation, then train, so each label gives {@code round(n * fraction)}
+   * rows, stable through the previous assignment) or by time (the event time of the row at
+   * {@code n - round(n * fraction)} in time order is the cut-off, reused by a later run with the same conf; given
+   * train rows without an event time are rejected; a cluster the cut-off divides keeps its earliest member's
+   * split, as under the time policy). Folds divide the rows outside test as under the stratified policy.
+   */
+  private static Result byGivenSplits(Dataset<Row> rows, Dataset<Row> links, SplitSettings s, DatasetSchema schema,
+      long seed, Previous previous) {
+    SplitSettings.Predefined p = s.predefined();
+    List<String> rowColumns = List.of(rows.columns());
+    Map<String, Column> matches = givenMatches(p);
+    Dataset<Row> judged = rows.withColumn(MATCHED, matchCount(matches));
+    Column shown = coalesce(concat(lit("'"), col(p.matchColumn()).cast(DataTypes.StringType), lit("'")),
+        lit("(empty)"));
+    String what = listed(p.by());
+
+    Dataset<Row> unmatched = judged.filter(col(MATCHED).equalTo(0));
+    if (p.unmatched() == SplitSettings.Unmatched.FAIL) {
+      failOnUnmatched(unmatched, p);
+    }
+    Dataset<Row> rejected = rejectedColumns(unmatched
+        .withColumn(REASON, lit(SPLIT_NOT_GIVEN))
+        .withColumn(MESSAGE, concat(lit("Cannot place record "), col(Lineage.RECORD_ID), lit(" in a given split: its "
+            + p.matchColumn() + " "), shown, lit(" matches no " + what + " under " + SPLITS_KEY + ". Add it to the "
+            + "list of its split there, or set features.split.predefined.unmatched = fail to stop instead."))),
+        rowColumns);
+    Column[] matchedSplits = matches.entrySet().stream().map(e -> when(e.getValue(), lit(e.getKey())))
+        .toArray(Column[]::new);
+    rejected = rejected.unionByName(rejectedColumns(judged.filter(col(MATCHED).gt(1))
+        .withColumn(REASON, lit(SPLIT_GIVEN_TWICE))
+        .withColumn(MESSAGE, concat(lit("Cannot place record "), col(Lineage.RECORD_ID), lit(" in a given split: its "
+            + p.matchColumn() + " "), shown, lit(" matches a " + what + " of "), concat_ws(" and ", matchedSplits),
+            lit(" under " + SPLITS_KEY + ". Make the lists of different splits disjoint."))), rowColumns));
+
+    Dataset<Row> given = judged.filter(col(MATCHED).equalTo(1))
+        .withColumn(GIVEN, firstMatch(matches))
+        .withColumn(SPLIT, col(GIVEN))
+        .withColumn(GIVEN_RANK, when(col(GIVEN).equalTo(SplitSettings.TEST), lit(0))
+            .when(col(GIVEN).equalTo(SplitSettings.VALIDATION), lit(1)).otherwise(lit(2)))
+        .drop(MATCHED);
+    Column givenTrain = col(GIVEN).equalTo(SplitSettings.TRAIN);
+    SplitSettings.Carve carve = p.validationFromTrain();
+    String t = schema.eventTimeColumn();
+    if (carve == SplitSettings.Carve.TIME) {
+      Column untimed = givenTrain.and(col(t).isNull());
+      rejected = rejected.unionByName(rejectedColumns(given.filter(untimed)
+          .withColumn(REASON, lit(MISSING_EVENT_TIME))
+          .withColumn(MESSAGE, concat(lit("Cannot carve validation by time out of the given train rows at record "),
+              col(Lineage.RECORD_ID), lit(": its " + t + " is empty. Fix the source's event time, or set "
+                  + "features.split.predefined.validation-from-train = stratified."))), rowColumns));
+      given = given.filter(untimed.unary_$bang());
+    }
+
+    boolean linked = !links.isEmpty();
+    Dataset<Row> placed = given.withColumn(COMPONENT, lit(null).cast(DataTypes.StringType));
+    if (linked) {
+      Separated separated = keepClusterHomes(withComponents(given, links), lit(true),
+          "struct(" + GIVEN_RANK + ", " + Lineage.RECORD_ID + ")", GIVEN_KEPT);
+      placed = separated.kept();
+      rejected = rejected.unionByName(rejectedColumns(separated.rejected(), rowColumns));
+    }
+    placed = withPrevious(placed.withColumn(UNIT, coalesce(col(COMPONENT), col(Lineage.RECORD_ID))),
+        previous.assignment());
+
+    BigDecimal share = s.fractions().get(SplitSettings.VALIDATION);
+    Column stratum = coalesce(col(schema.labelColumn()), lit(""));
+    Instant cutoff = null;
+    long moved = 0;
+    if (carve == SplitSettings.Carve.STRATIFIED) {
+      Dataset<Row> units = unitTable(placed.filter(givenTrain), stratum, col(PREV_SPLIT), seed, "split");
+      moved = units.filter(col("_prev_values").gt(1)).agg(coalesce(sum(SIZE), lit(0L))).first().getLong(0);
+      Dataset<Row> carved = quota(units, List.of(SplitSettings.VALIDATION, SplitSettings.TRAIN),
+          List.of(share, BigDecimal.ONE.subtract(share))).select(col(UNIT), col(BUCKET).as("_carved"));
+      placed = placed.join(carved, JoinColumns.of(UNIT), "left")
+          .withColumn(SPLIT, coalesce(col("_carved"), col(SPLIT)))
+          .drop("_carved");
+    } else if (carve == SplitSettings.Carve.TIME) {
+      cutoff = previous.validationCutoff();
+      if (cutoff != null) {
+        LOG.info("features: reusing the validation cut-off of the previous run: {}", cutoff);
+      } else {
+        Dataset<Row> train = placed.filter(givenTrain);
+        long n = train.count();
+        long validation = BigDecimal.valueOf(n).multiply(share).setScale(0, RoundingMode.HALF_UP).longValueExact();
+        cutoff = timeAtRank(train, t, n - validation, n);
+      }
+      if (cutoff != null) {
+        placed = placed.withColumn(SPLIT, when(givenTrain.and(col(t).geq(ts(cutoff))), lit(SplitSettings.VALIDATION))
+            .otherwise(col(SPLIT)));
+        if (linked) {
+          Separated separated = keepClusterHomes(placed, lit(true), "struct(" + t + ", " + Lineage.RECORD_ID + ")",
+              TIME_ORDER_KEPT);
+          placed = separated.kept();
+          rejected = rejected.unionByName(rejectedColumns(separated.rejected(), rowColumns));
+        }
+      }
+    }
+    if (moved > 0) {
+      LOG.warn("features: {} given train rows in units whose old rows sat in train and validation (new "
+          + "near-duplicate links joined them); they now share one split", moved);
+    }
+    Dataset<Row> assigned = withFolds(placed, s, stratum, seed)
+        .drop(UNIT, PREV_SPLIT, PREV_FOLD, COMPONENT, GIVEN, GIVEN_RANK);
+    return new Result(assigned, rejected, cutoff, null, moved);
+  }
+
+  /** Per given split, in order, whether the row's value is in that split's list (never null). */
+  static Map<String, Column> givenMatches(SplitSettings.Predefined p) {
+    Column value = col(p.matchColumn()).cast(DataTypes.StringType);
+    Map<String, Column> out = new LinkedHashMap<>();
+    p.splits().forEach((split, values) -> out.put(split, coalesce(p.by() == SplitSettings.By.FILE
+        ? value.rlike(FileGlob.anyOf(values)) : value.isin(values.toArray()), lit(false))));
+    return out;
+  }
+
+  /** The split the conf gives a row: the one list naming its value; null when no list or several do. */
+  static Column givenSplit(SplitSettings.Predefined p) {
+    Map<String, Column> matches = givenMatches(p);
+    return when(matchCount(matches).equalTo(1), firstMatch(matches));
+  }
+
+  private static Column matchCount(Map<String, Column> matches) {
+    return matches.values().stream().map(m -> when(m, lit(1)).otherwise(lit(0))).reduce(Column::plus)
+        .orElse(lit(0));
+  }
+
+  private static Column firstMatch(Map<String, Column> matches) {
+    Column out = null;
+    for (Map.Entry<String, Column> e : matches.entrySet()) {
+      out = out == null ? when(e.getValue(), lit(e.getKey())) : out.when(e.getValue(), lit(e.getKey()));
+    }
+    return out == null ? lit(null).cast(DataTypes.StringType) : out;
+  }
+
+  private static String listed(SplitSettings.By by) {
+    return switch (by) {
+      case SOURCE -> "source name";
+      case FILE -> "glob";
+      case COLUMN -> "value";
+    };
+  }
+
+  /**
+   * {@code unmatched = fail}: stops the stage when a row's value is in no list, naming the first values (in
+   * order) with their row counts. Only the distinct values are sorted; a few reach the driver.
+   */
+  private static void failOnUnmatched(Dataset<Row> unmatched, SplitSettings.Predefined p) {
+    String c = p.matchColumn();
+    List<Row> first = unmatched.groupBy(col(c).cast(DataTypes.StringType).as("_value")).count()
+        .orderBy(col("_value").asc_nulls_first()).takeAsList(EXAMPLES + 1);
+    if (first.isEmpty()) {
+      return;
+    }
+    long total = unmatched.count();
+    String examples = first.stream().limit(EXAMPLES)
+        .map(r -> (r.isNullAt(0) ? "(empty)" : "'" + r.getString(0) + "'") + " (" + r.getLong(1)
+            + (r.getLong(1) == 1 ? " row)" : " rows)"))
+        .collect(Collectors.joining(", ")) + (first.size() > EXAMPLES ? ", ..." : "");
+    throw LakepipeErrors.jobFailed("place the rows in their given splits", total + (total == 1 ? " row" : " rows")
+        + " of silver match no " + listed(p.by()) + " under " + SPLITS_KEY + "; their " + c + " values: " + examples
+        + ". Add each value to the list of its split there, or set features.split.predefined.unmatched = "
+        + "quarantine to quarantine such rows (reason " + SPLIT_NOT_GIVEN + ").", null);
+  }
+
+  /** The rejected rows' shape: the input's columns, the reason and the message. */
+  private static Dataset<Row> rejectedColumns(Dataset<Row> rejected, List<String> rowColumns) {
+    List<Column> out = new ArrayList<>(rowColumns.stream().map(c -> col(c)).toList());
+    out.add(col(REASON));
+    out.add(col(MESSAGE));
+    return rejected.select(out.toArray(Column[]::new));
   }
 
   /**
@@ -359,14 +587,20 @@ public final class Splitter {
     for (int i = 0; i < 2; i++) {
       if (s.fractions().get(names[i]).signum() > 0) {
         long index = BigDecimal.valueOf(n).multiply(cum).setScale(0, RoundingMode.HALF_UP).longValueExact();
-        if (index < n) {
-          Row r = timed.select(col(t)).orderBy(col(t)).offset((int) Math.min(index, Integer.MAX_VALUE)).first();
-          out[i] = ((Timestamp) r.get(0)).toInstant();
-        }
+        out[i] = timeAtRank(timed, t, index, n);
       }
       cum = cum.add(s.fractions().get(names[i]));
     }
     return out;
+  }
+
+  /** The event time of the row at {@code index} (0-based) in time order, or null when there is none. */
+  private static Instant timeAtRank(Dataset<Row> timed, String t, long index, long n) {
+    if (index >= n) {
+      return null;
+    }
+    Row r = timed.select(col(t)).orderBy(col(t)).offset((int) Math.min(index, Integer.MAX_VALUE)).first();
+    return ((Timestamp) r.get(0)).toInstant();
   }
 
   private static Column ts(Instant i) {

@@ -268,7 +268,12 @@ class FeaturePipelineTest extends SparkTestBase {
         .containsEntry("categorical.sender.values", "a@x, b@x, s@spam")
         // t8's null content type is not a category: only the two train values are.
         .containsEntry("categorical.content_type.categories", "2")
-        .containsEntry("categorical.content_type.values", "text/html, text/plain");
+        .containsEntry("categorical.content_type.values", "text/html, text/plain")
+        .containsEntry("categorical.content_type.encoding", "one-hot")
+        .containsEntry("categorical.content_type.train-values", "2")
+        .containsEntry("categorical.content_type.null-train-rows", "1")
+        .containsEntry("categorical.content_type.unknown-train-rows", "1")
+        .containsEntry("categorical.sender.unknown-train-rows", "0");
 
     Map<String, Vector> test = vectors(fitted.transform(test()));
     Map<String, Vector> train = vectors(fitted.transform(train()));
@@ -312,6 +317,262 @@ class FeaturePipelineTest extends SparkTestBase {
         .containsExactly(16.0, 0.0, 1.0);
     assertThat(test.get("s1").size()).isEqualTo(19);
     assertThat(indexed.classWeights()).containsExactly(Map.entry("ham", 1.0), Map.entry("spam", 1.0));
+  }
+
+  /** A row of the categorical tests: only id, label, sender and content type matter. */
+  private static Row categorical(String id, String sender, String contentType) {
+    return row(id, "hello", null, "ham", null, null, sender, contentType);
+  }
+
+  /**
+   * Train rows whose most frequent senders differ from those of all rows: ord 4, atl 3, jfk 2, sfo 1, null 1.
+   * Content types: text/plain 6, text/html 4, null 1.
+   */
+  private static final List<Row> CARDINALITY_TRAIN = List.of(
+      categorical("o1", "ord", "text/plain"), categorical("o2", "ord", "text/plain"),
+      categorical("o3", "ord", "text/html"), categorical("o4", "ord", "text/html"),
+      categorical("o5", "atl", "text/plain"), categorical("o6", "atl", "text/plain"),
+      categorical("o7", "atl", "text/html"), categorical("o8", "jfk", "text/html"),
+      categorical("o9", "jfk", "text/plain"), categorical("o10", "sfo", "text/plain"),
+      categorical("o11", null, null));
+
+  /** Validation rows: sfo is rare in train (1 row) but the most frequent value of all rows (7). */
+  private static final List<Row> CARDINALITY_VALIDATION = List.of(
+      categorical("v1", "sfo", "text/plain"), categorical("v2", "sfo", "image/png"),
+      categorical("v3", "sfo", "text/plain"), categorical("v4", "sfo", "text/plain"),
+      categorical("v5", "sfo", "text/plain"), categorical("v6", "sfo", "text/plain"),
+      categorical("v7", "lax", "text/html"), categorical("v8", null, "text/plain"));
+
+  private static final String TOP_TWO_SENDERS = """
+      text.num-features = 16
+      numeric.columns = []
+      categorical { columns = [sender], max-categories = 2 }
+      """;
+
+  @Test
+  void maxCategoriesKeepsTheMostFrequentTrainValuesAndSendsTheRestToUnknown() {
+    Dataset<Row> train = spark.createDataFrame(CARDINALITY_TRAIN, SILVER);
+    Dataset<Row> validation = spark.createDataFrame(CARDINALITY_VALIDATION, SILVER);
+    FittedFeatures top = FeaturePipeline.fit(train, settings(TOP_TWO_SENDERS), SCHEMA);
+
+    // Train counts ord 4, atl 3, jfk 2, sfo 1: the top two are ord and atl, in slots alphabetically (atl 16,
+    // ord 17), unknown 18. Unknown train rows: jfk 2 + sfo 1 + null 1 = 4.
+    assertThat(top.statistics())
+        .containsEntry("categorical.sender.encoding", "one-hot")
+        .containsEntry("categorical.sender.train-values", "4")
+        .containsEntry("categorical.sender.categories", "2")
+        .containsEntry("categorical.sender.values", "atl, ord")
+        .containsEntry("categorical.sender.null-train-rows", "1")
+        .containsEntry("categorical.sender.unknown-train-rows", "4")
+        .containsEntry("vector.layout", "text.tfidf 0-15; categorical.sender 16-18");
+    assertThat(top.featureSize()).isEqualTo(19);
+    Map<String, Vector> tr = vectors(top.transform(train));
+    Map<String, Vector> va = vectors(top.transform(validation));
+    assertThat(nonZero(tr.get("o1"), 16, 19)).containsExactly(Map.entry(17, 1.0));
+    assertThat(nonZero(tr.get("o5"), 16, 19)).containsExactly(Map.entry(16, 1.0));
+    for (String id : List.of("o8", "o9", "o10", "o11")) {
+      assertThat(nonZero(tr.get(id), 16, 19)).as(id).containsExactly(Map.entry(18, 1.0));
+    }
+    // sfo is frequent only outside train: every validation sfo row is unknown, like lax (unseen) and null.
+    for (String id : List.of("v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8")) {
+      assertThat(nonZero(va.get(id), 16, 19)).as(id).containsExactly(Map.entry(18, 1.0));
+    }
+
+    // Fitted on all rows instead, sfo (7 rows) would be kept and atl (3) dropped: ord 16, sfo 17, unknown 18.
+    FittedFeatures all = FeaturePipeline.fit(train.union(validation), settings(TOP_TWO_SENDERS), SCHEMA);
+    assertThat(all.statistics()).containsEntry("categorical.sender.values", "ord, sfo");
+    assertThat(nonZero(vectors(all.transform(validation)).get("v1"), 16, 19)).containsExactly(Map.entry(17, 1.0));
+  }
+
+  @Test
+  void minCategoryRowsDropsRareValuesAndTiesAreBrokenByValue() {
+    // sender: c 2, b 2, a 2, e 3, d 1. min-category-rows 2 drops d; of e 3 and the tie a, b, c at 2,
+    // max-categories 3 keeps e, a and b (c is last by value). Slots a 16, b 17, e 18, unknown 19.
+    // content_type (index, max 1): x 4, y 4, z 1, null 1: z is below 2 rows; x wins the tie with y.
+    // Index x 0, unknown 1. Unknown train rows: sender c 2 + d 1 = 3; content_type y 4 + z 1 + null 1 = 6.
+    List<Row> rows = List.of(
+        categorical("g1", "c", "y"), categorical("g2", "c", "y"), categorical("g3", "b", "y"),
+        categorical("g4", "b", "y"), categorical("g5", "a", "x"), categorical("g6", "a", "x"),
+        categorical("g7", "e", "x"), categorical("g8", "e", "x"), categorical("g9", "e", "z"),
+        categorical("g10", "d", null));
+    String conf = """
+        text.num-features = 16
+        numeric.columns = []
+        categorical {
+          min-category-rows = 2
+          max-categories = 3
+          per-column { content_type { encoding = index, max-categories = 1 } }
+        }
+        """;
+    FittedFeatures fit = FeaturePipeline.fit(spark.createDataFrame(rows, SILVER), settings(conf), SCHEMA);
+
+    assertThat(fit.statistics())
+        .containsEntry("categorical.sender.train-values", "5")
+        .containsEntry("categorical.sender.values", "a, b, e")
+        .containsEntry("categorical.sender.unknown-train-rows", "3")
+        .containsEntry("categorical.content_type.encoding", "index")
+        .containsEntry("categorical.content_type.train-values", "3")
+        .containsEntry("categorical.content_type.values", "x")
+        .containsEntry("categorical.content_type.null-train-rows", "1")
+        .containsEntry("categorical.content_type.unknown-train-rows", "6")
+        .containsEntry("vector.layout", "text.tfidf 0-15; categorical.sender 16-19; categorical.content_type 20");
+    Map<String, Vector> v = vectors(fit.transform(spark.createDataFrame(rows, SILVER)));
+    Map<String, List<Double>> expected = new TreeMap<>(Map.of(
+        "g1", List.of(0.0, 0.0, 0.0, 1.0, 1.0), "g3", List.of(0.0, 1.0, 0.0, 0.0, 1.0),
+        "g5", List.of(1.0, 0.0, 0.0, 0.0, 0.0), "g7", List.of(0.0, 0.0, 1.0, 0.0, 0.0),
+        "g9", List.of(0.0, 0.0, 1.0, 0.0, 1.0), "g10", List.of(0.0, 0.0, 0.0, 1.0, 1.0)));
+    Map<String, List<Double>> actual = new TreeMap<>();
+    for (String id : expected.keySet()) {
+      List<Double> slots = new ArrayList<>();
+      for (int i = 16; i < 21; i++) {
+        slots.add(v.get(id).apply(i));
+      }
+      actual.put(id, slots);
+    }
+    assertThat(actual).containsExactlyEntriesOf(expected);
+
+    // The choice does not depend on row order or partitioning.
+    List<Row> reversed = new ArrayList<>(rows);
+    java.util.Collections.reverse(reversed);
+    FittedFeatures again = FeaturePipeline.fit(spark.createDataFrame(reversed, SILVER).repartition(3),
+        settings(conf), SCHEMA);
+    assertThat(again.statistics()).isEqualTo(fit.statistics());
+
+    // No sender has 4 train rows: nothing is kept, and the one remaining slot (unknown) takes every row.
+    FittedFeatures none = FeaturePipeline.fit(spark.createDataFrame(rows, SILVER), settings("""
+        text.num-features = 16
+        numeric.columns = []
+        categorical { columns = [sender], min-category-rows = 4 }
+        """), SCHEMA);
+    assertThat(none.statistics()).containsEntry("categorical.sender.categories", "0")
+        .containsEntry("categorical.sender.unknown-train-rows", "10")
+        .containsEntry("vector.layout", "text.tfidf 0-15; categorical.sender 16");
+    assertThat(vectors(none.transform(spark.createDataFrame(rows, SILVER))).values())
+        .allSatisfy(vector -> assertThat(vector.apply(16)).isEqualTo(1.0));
+  }
+
+  /**
+   * MurmurHash3 x86_32 as Austin Appleby published it, written out here so the expected buckets do not come
+   * from Spark's own hashing code.
+   */
+  private static int murmur3(String text, int seed) {
+    byte[] data = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    int h = seed;
+    int blocks = data.length / 4;
+    for (int i = 0; i < blocks; i++) {
+      int k = (data[4 * i] & 0xff) | (data[4 * i + 1] & 0xff) << 8 | (data[4 * i + 2] & 0xff) << 16
+          | (data[4 * i + 3] & 0xff) << 24;
+      h ^= Integer.rotateLeft(k * 0xcc9e2d51, 15) * 0x1b873593;
+      h = Integer.rotateLeft(h, 13) * 5 + 0xe6546b64;
+    }
+    int tail = 0;
+    int rest = data.length % 4;
+    for (int j = rest - 1; j >= 0; j--) {
+      tail = (tail << 8) | (data[4 * blocks + j] & 0xff);
+    }
+    if (rest > 0) {
+      h ^= Integer.rotateLeft(tail * 0xcc9e2d51, 15) * 0x1b873593;
+    }
+    h ^= data.length;
+    h ^= h >>> 16;
+    h *= 0x85ebca6b;
+    h ^= h >>> 13;
+    h *= 0xc2b2ae35;
+    return h ^ (h >>> 16);
+  }
+
+  /** The hashed slot of {@code value} in column {@code column}: murmur3 of "column=value", seed 42, mod n. */
+  private static int bucket(String column, String value, int buckets) {
+    return Math.floorMod(murmur3(column + "=" + value, 42), buckets);
+  }
+
+  @Test
+  void murmur3InTheTestMatchesPublishedVectors() {
+    // Test vectors for MurmurHash3_x86_32 with seed 0x9747b28c, covering tails of 0 to 3 bytes.
+    int seed = 0x9747b28c;
+    assertThat(murmur3("", 0)).isEqualTo(0);
+    assertThat(murmur3("", 1)).isEqualTo(0x514E28B7);
+    assertThat(murmur3("a", seed)).isEqualTo(0x7FA09EA6);
+    assertThat(murmur3("ab", seed)).isEqualTo(0x74875592);
+    assertThat(murmur3("abc", seed)).isEqualTo(0xC84A62DD);
+    assertThat(murmur3("abcd", seed)).isEqualTo(0xF0478627);
+    assertThat(murmur3("Hello, world!", seed)).isEqualTo(0x24884CBA);
+    assertThat(murmur3("The quick brown fox jumps over the lazy dog", seed)).isEqualTo(0x2FA826CD);
+  }
+
+  @Test
+  void hashedColumnsPutEachValueInItsMurmur3BucketAndNullsNowhere() {
+    FittedFeatures hashed = FeaturePipeline.fit(train(), settings("""
+        text.num-features = 16
+        numeric.columns = []
+        categorical { encoding = hashed, hash-buckets = 16, per-column { content_type { hash-buckets = 4 } } }
+        """), SCHEMA);
+
+    // Layout: text 0-15, sender 16-31, content_type 32-35. Nothing is fitted: the counts are for the manifest.
+    assertThat(hashed.statistics())
+        .containsEntry("categorical.sender.encoding", "hashed")
+        .containsEntry("categorical.sender.hash-buckets", "16")
+        .containsEntry("categorical.sender.train-values", "3")
+        .containsEntry("categorical.sender.null-train-rows", "0")
+        .containsEntry("categorical.content_type.hash-buckets", "4")
+        .containsEntry("categorical.content_type.train-values", "2")
+        .containsEntry("categorical.content_type.null-train-rows", "1")
+        .doesNotContainKeys("categorical.sender.categories", "categorical.sender.unknown-train-rows")
+        .containsEntry("vector.layout", "text.tfidf 0-15; categorical.sender 16-31; categorical.content_type 32-35");
+    assertThat(hashed.featureSize()).isEqualTo(36);
+
+    List<Row> all = new ArrayList<>(TRAIN);
+    all.addAll(TEST);
+    Map<String, Vector> v = vectors(hashed.transform(spark.createDataFrame(all, SILVER)));
+    assertThat(v).hasSize(11);
+    for (Row r : all) {
+      String id = r.getString(0);
+      String sender = r.getString(6);
+      String contentType = r.getString(7);
+      // Values unseen in train (new@y, image/png) have a bucket like any other; null leaves the block at 0.
+      Map<Integer, Double> senderSlots = sender == null ? Map.of() : Map.of(16 + bucket("sender", sender, 16), 1.0);
+      Map<Integer, Double> typeSlots = contentType == null ? Map.of()
+          : Map.of(32 + bucket("content_type", contentType, 4), 1.0);
+      assertThat(nonZero(v.get(id), 16, 32)).as("sender of %s", id).isEqualTo(senderSlots);
+      assertThat(nonZero(v.get(id), 32, 36)).as("content_type of %s", id).isEqualTo(typeSlots);
+    }
+    assertThat(TEST.get(1).isNullAt(6)).as("s2 has no sender").isTrue();
+    assertThat(TRAIN.get(7).isNullAt(7)).as("t8 has no content type").isTrue();
+  }
+
+  @Test
+  void keptCategoriesAndHashedColumnsSaveAndLoadWithThePipeline(@TempDir Path dir) {
+    Dataset<Row> train = spark.createDataFrame(CARDINALITY_TRAIN, SILVER);
+    Dataset<Row> rows = train.union(spark.createDataFrame(CARDINALITY_VALIDATION, SILVER));
+    FittedFeatures fit = FeaturePipeline.fit(train, settings("""
+        text.num-features = 16
+        numeric.columns = []
+        categorical {
+          max-categories = 2
+          per-column { content_type { encoding = hashed, hash-buckets = 8 } }
+        }
+        """), SCHEMA);
+    String path = dir.resolve("cardinality-model").toString();
+    fit.save(path);
+
+    FittedFeatures loaded = FittedFeatures.load(spark, path);
+
+    assertThat(sorted(loaded.transform(rows))).isEqualTo(sorted(fit.transform(rows)));
+    assertThat(loaded.statistics()).containsExactlyEntriesOf(fit.statistics());
+    assertThat(loaded.settings()).isEqualTo(fit.settings());
+    assertThat(loaded.settings().categorical().column("content_type").hashBuckets()).isEqualTo(8);
+    // The kept values came back from the saved Spark stage, not from refitting.
+    String[][] kept = null;
+    for (Transformer t : loaded.pipelineModel().stages()) {
+      if (t instanceof org.apache.spark.ml.feature.StringIndexerModel m) {
+        kept = m.labelsArray();
+      }
+    }
+    assertThat(kept).isDeepEqualTo(new String[][] {{"atl", "ord"}});
+    // sfo (frequent only outside train) is still unknown after loading: slots atl 16, ord 17, unknown 18.
+    Vector v1 = vectors(loaded.transform(rows)).get("v1");
+    assertThat(nonZero(v1, 16, 19)).containsExactly(Map.entry(18, 1.0));
+    assertThat(nonZero(v1, 19, 27)).containsExactly(Map.entry(19 + bucket("content_type", "text/plain", 8), 1.0));
   }
 
   // ---- text ----------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.lakepipe.core.config.ConfigProblems;
 import dev.lakepipe.core.config.DatasetSchema;
 import dev.lakepipe.features.FeatureSettings.Categorical;
+import dev.lakepipe.features.FeatureSettings.CategoricalColumn;
 import dev.lakepipe.features.FeatureSettings.ClassWeighting;
 import dev.lakepipe.features.FeatureSettings.Encoding;
 import dev.lakepipe.features.FeatureSettings.Impute;
@@ -17,6 +18,7 @@ import dev.lakepipe.features.FeatureSettings.Text;
 import dev.lakepipe.features.FeatureSettings.TimePart;
 import dev.lakepipe.features.FeatureSettings.Tokenizer;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Parsing of the feature-pipeline keys of {@code features}: defaults, every key, and every problem at once. */
@@ -53,7 +55,8 @@ class FeatureSettingsTest {
     assertThat(s).isEqualTo(new FeatureSettings(
         new Text(List.of("text", "subject"), Representation.TFIDF, Tokenizer.WORDS, true, 1, 4096, 1, 20000, 200),
         new Numeric(List.of("size_bytes"), Impute.MEDIAN, true, true),
-        new Categorical(List.of("sender", "content_type"), Encoding.ONE_HOT),
+        new Categorical(List.of("sender", "content_type"), Encoding.ONE_HOT, FeatureSettings.NO_LIMIT, 1, 32,
+            Map.of()),
         List.of(), ClassWeighting.BALANCED));
   }
 
@@ -74,7 +77,7 @@ class FeatureSettingsTest {
     assertThat(s).isEqualTo(new FeatureSettings(
         new Text(List.of("subject"), Representation.SEQUENCE, Tokenizer.CHAR_NGRAMS, false, 2, 4096, 1, 500, 64),
         new Numeric(List.of(), Impute.MEAN, false, false),
-        new Categorical(List.of("content_type"), Encoding.INDEX),
+        new Categorical(List.of("content_type"), Encoding.INDEX, FeatureSettings.NO_LIMIT, 1, 32, Map.of()),
         List.of(TimePart.YEAR, TimePart.HOUR, TimePart.DAY_OF_WEEK), ClassWeighting.NONE));
   }
 
@@ -112,7 +115,7 @@ class FeatureSettingsTest {
         "Key features.numeric.impute is 'mode'. Use median or mean.",
         "Key features.categorical.columns names 'size_bytes', which is a numeric column, not a categorical one. "
             + "Use some of: sender, content_type.",
-        "Key features.categorical.encoding is 'one_hot'. Use one-hot or index.",
+        "Key features.categorical.encoding is 'one_hot'. Use one-hot, index or hashed.",
         "Key features.event-time.parts lists 'week'. Use some of: hour, day-of-week, day-of-month, month or year.",
         "Key features.event-time.parts lists 'hour' twice. List each part once.",
         "Key features.class-weights is 'inverse'. Use balanced or none.");
@@ -123,6 +126,137 @@ class FeatureSettingsTest {
         .hasMessageContaining("configuration (conf/application.conf) has 2 problems")
         .hasMessageContaining("Key features.class-weights is 'inverse'. Use balanced or none.")
         .hasMessageContaining("Key features.numeric.impute is 'mode'. Use median or mean.");
+  }
+
+  @Test
+  void categoricalLimitsAreInheritedByEveryColumnAndOverriddenPerColumn() {
+    FeatureSettings s = parse("""
+        categorical {
+          columns = [sender, content_type]
+          max-categories = 100
+          min-category-rows = 5
+          per-column {
+            sender { max-categories = 20 }
+            content_type { encoding = hashed, hash-buckets = 64 }
+          }
+        }
+        """);
+
+    Categorical c = s.categorical();
+    assertThat(c).isEqualTo(new Categorical(List.of("sender", "content_type"), Encoding.ONE_HOT, 100, 5, 32,
+        Map.of("sender", new CategoricalColumn(Encoding.ONE_HOT, 20, 5, 32),
+            "content_type", new CategoricalColumn(Encoding.HASHED, 100, 5, 64))));
+    assertThat(c.column("sender")).isEqualTo(new CategoricalColumn(Encoding.ONE_HOT, 20, 5, 32));
+    assertThat(c.column("content_type").encoding()).isEqualTo(Encoding.HASHED);
+    assertThat(c.column("content_type").hashBuckets()).isEqualTo(64);
+
+    // Without per-column, every column takes the section's settings; hash-buckets defaults to 32.
+    Categorical hashed = parse("categorical.encoding = hashed").categorical();
+    assertThat(hashed.column("sender")).isEqualTo(
+        new CategoricalColumn(Encoding.HASHED, FeatureSettings.NO_LIMIT, 1, 32));
+    // A section hash-buckets is fine when a column inherits it as a hashed column.
+    assertThat(parse("categorical { hash-buckets = 8, per-column.sender.encoding = hashed }").categorical()
+        .column("sender")).isEqualTo(new CategoricalColumn(Encoding.HASHED, FeatureSettings.NO_LIMIT, 1, 8));
+  }
+
+  @Test
+  void categoricalProblemsNameTheKeyAndTheFix() {
+    List<String> problems = problems("""
+        categorical {
+          columns = [sender]
+          max-categories = 0
+          min-category-rows = 0
+          hash-buckets = 1
+          max-categoris = 3
+          per-column {
+            content_type { max-categories = 3 }
+            origin { encoding = hashed }
+            sender { encoding = hashed, hash-buckets = 1, min-category-rows = 2, buckets = 4 }
+          }
+        }
+        """, SCHEMA);
+
+    assertThat(problems).containsExactlyInAnyOrder(
+        "Unknown key features.categorical.max-categoris. Did you mean 'features.categorical.max-categories'?",
+        "Key features.categorical.max-categories must be at least 1, got 0.",
+        "Key features.categorical.min-category-rows must be at least 1, got 0.",
+        "Key features.categorical.hash-buckets must be at least 2, got 1.",
+        "Key features.categorical.per-column.content_type names 'content_type', which is not in "
+            + "features.categorical.columns. It lists: sender. Add it there, or remove "
+            + "features.categorical.per-column.content_type.",
+        "Key features.categorical.per-column.origin names 'origin', which is not in features.categorical.columns. "
+            + "It lists: sender. Add it there, or remove features.categorical.per-column.origin.",
+        "Unknown key features.categorical.per-column.sender.buckets. Allowed here: encoding, hash-buckets, "
+            + "max-categories, min-category-rows.",
+        "Key features.categorical.per-column.sender.hash-buckets must be at least 2, got 1.",
+        "Key features.categorical.per-column.sender.min-category-rows applies only to encoding = one-hot or "
+            + "index, and column 'sender' is hashed (hashing keeps every value). Remove it, or set "
+            + "features.categorical.per-column.sender.encoding = one-hot.",
+        // The section's hash-buckets serves no column: its own encoding is one-hot and sender sets its own.
+        "Key features.categorical.hash-buckets applies only to encoding = hashed, and no column is hashed. "
+            + "Remove it, or set features.categorical.encoding = hashed.");
+  }
+
+  @Test
+  void categoricalKeysOfTheOtherEncodingAreReportedRatherThanIgnored() {
+    List<String> problems = problems("""
+        categorical {
+          encoding = hashed
+          max-categories = 10
+          per-column {
+            sender { encoding = one-hot, max-categories = 5, hash-buckets = 16 }
+            content_type = 5
+          }
+        }
+        """, SCHEMA);
+
+    assertThat(problems).containsExactlyInAnyOrder(
+        "Key features.categorical.per-column.sender.hash-buckets applies only to encoding = hashed, and column "
+            + "'sender' is encoded one-hot. Remove it, or set features.categorical.per-column.sender.encoding = "
+            + "hashed.",
+        "Key features.categorical.per-column.content_type must be an object, like content_type "
+            + "{ max-categories = 20 }.",
+        "Key features.categorical.max-categories applies only to encoding = one-hot or index, and no column has "
+            + "one. Remove it, or set features.categorical.encoding = one-hot.");
+    // sender sets its own max-categories and content_type is hashed, so the section's serves no column; once
+    // sender inherits it, it serves sender.
+    assertThat(problems("categorical { encoding = hashed, max-categories = 10, per-column.sender.encoding = index }",
+        SCHEMA)).isEmpty();
+    assertThat(problems("categorical.per-column = [sender]", SCHEMA)).containsExactly(
+        "Key features.categorical.per-column must be an object of columns, like per-column { sender "
+            + "{ max-categories = 20 } }.");
+  }
+
+  @Test
+  void categoricalSettingsSavedBeforeTheLimitsExistedReadAsTheDefaults() throws Exception {
+    // The categorical part of a metadata.json written by an earlier version (FittedFeatures.load reads it).
+    Categorical old = FittedFeatures.JSON.readValue("{ \"columns\": [\"sender\"], \"encoding\": \"INDEX\" }",
+        Categorical.class);
+
+    assertThat(old).isEqualTo(new Categorical(List.of("sender"), Encoding.INDEX, FeatureSettings.NO_LIMIT, 1, 32,
+        Map.of()));
+    Categorical current = parse("categorical.per-column.sender.max-categories = 3").categorical();
+    assertThat(FittedFeatures.JSON.readValue(FittedFeatures.JSON.writeValueAsString(current), Categorical.class))
+        .isEqualTo(current);
+  }
+
+  @Test
+  void aTableWithoutTextHasNoTextSegmentAndNeedsSomethingElseInTheVector() {
+    DatasetSchema table = new DatasetSchema("weather", null, List.of(), "weather", "date", List.of("wind"),
+        List.of(), List.of("weather"));
+    FeatureSettings s = FeatureSettings.parse(features(""), table, new ConfigProblems("test"));
+
+    assertThat(s.text().enabled()).isFalse();
+    assertThat(s.numeric().columns()).containsExactly("wind");
+    assertThat(problems("text.representation = sequence", table)).containsExactly(
+        "Key features.text.representation is sequence, but there is no text column (dataset.columns.text is "
+            + "empty). Declare a text column, or remove features.text.representation.");
+    DatasetSchema onlyTime = new DatasetSchema("d", null, List.of(), "y", "t", List.of(), List.of(), List.of("y"));
+    assertThat(problems("", onlyTime)).containsExactly(
+        "The features vector of dataset d would be empty: it has no text, numeric or categorical column to use, "
+            + "and features.event-time.parts is empty. Declare columns under dataset.columns, or list event-time "
+            + "parts, e.g. features.event-time.parts = [\"month\", \"day-of-week\"].");
+    assertThat(problems("event-time.parts = [month]", onlyTime)).isEmpty();
   }
 
   @Test

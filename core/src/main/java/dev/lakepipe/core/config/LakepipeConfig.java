@@ -137,8 +137,11 @@ public record LakepipeConfig(
       return ConfigFactory.parseFile(file.toFile(),
           ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false));
     } catch (ConfigException e) {
+      String hint = e.getMessage().contains("include keyword")
+          ? " A bare include is HOCON's own include directive: to set a source's file glob, quote the key: "
+              + "\"include\" = \"*.csv\"." : "";
       throw LakepipeErrors.invalidConfig(file.toString(), List.of(e.getMessage()
-          + ". Fix the HOCON syntax at that line."));
+          + ". Fix the HOCON syntax at that line." + hint));
     }
   }
 

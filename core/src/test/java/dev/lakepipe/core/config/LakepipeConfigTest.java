@@ -110,6 +110,16 @@ class LakepipeConfigTest {
   }
 
   @Test
+  void aBareIncludeKeyGetsTheQuotingHint() throws IOException {
+    Path conf = write("inc.conf", DATASET + "ingest.sources.s { format = jsonl, path = x, include = \"*.json\" }\n");
+
+    assertThatThrownBy(() -> LakepipeConfig.load(conf, LakepipeConfig.Env.LOCAL, Map.of()))
+        .isInstanceOf(LakepipeException.class)
+        .hasMessageContaining("include keyword")
+        .hasMessageContaining("quote the key: \"include\" = \"*.csv\".");
+  }
+
+  @Test
   void missingFileAndBadSetAreUsageErrors() {
     assertThatThrownBy(() -> LakepipeConfig.load(dir.resolve("none.conf"), LakepipeConfig.Env.LOCAL, Map.of()))
         .isInstanceOf(LakepipeException.class)
