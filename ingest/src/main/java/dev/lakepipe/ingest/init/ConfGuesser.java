@@ -205,7 +205,7 @@ public final class ConfGuesser {
    * {@code gold.dataset}, which a dataset column of the same name would collide with.
    */
   static final Set<String> RESERVED = Set.of("run_id", "split", "fold", "label_index", "weight", "augmented",
-      "augmentation", "augmented_from", "features", "text_ids");
+      "augmentation", "augmented_from", "features", "text_ids", "merged_from_label");
 
   private static final Set<String> TIME_TYPES = Set.of("timestamp", "timestamp_ntz", "date");
   private static final Pattern CAMEL = Pattern.compile("([a-z0-9])([A-Z])");
