@@ -104,8 +104,9 @@ public final class LeakageChecks {
         .forEach(l -> unseen.add("'" + l + "' in " + sp)));
     out.add(new Check(LABELS, unseen.isEmpty(), unseen.isEmpty()
         ? "train has every label: " + String.join(", ", trainLabels)
-        : "labels missing from train: " + String.join(", ", unseen) + ". The model cannot learn them; use "
-            + "policy = stratified, or move the cut-offs so train sees every label"));
+        : "labels missing from train: " + String.join(", ", unseen) + ". The model cannot learn them; set "
+            + "features.split.unseen-labels = quarantine to quarantine those rows, or use policy = stratified, or "
+            + "move the cut-offs so train sees every label"));
 
     if (s.policy() == SplitSettings.Policy.TIME) {
       out.add(timeOrder(inSplits, s, schema.eventTimeColumn()));
