@@ -73,7 +73,8 @@ final class DryRun {
     out.println("run id:  " + run.runId() + (runIdGiven ? "" : " (no --run-id: the start time; a real run takes "
         + "its own)"));
     out.println("tables:  " + (tables.mode() == TableSettings.Mode.METASTORE
-        ? "metastore mode: created and read by name in the session's catalog"
+        ? "metastore mode: created and read by name in the session's catalog; files (models, fitted "
+            + "pipelines, reports) under " + tables.warehouse()
         : "path mode: Delta tables at " + tables.warehouse() + "/<database>/<table>"));
     for (Step s : steps) {
       out.println(s.name());

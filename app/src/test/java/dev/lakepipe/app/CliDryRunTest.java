@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code --dry-run}: the conf and the arguments are checked exactly as a real run checks them (exit 2 with every
  * problem), then the plan is printed and nothing runs. The expected plans are written out by hand from
  * conf/application.conf (three sources), conf/yarn.conf (warehouse on HDFS), conf/databricks.conf (metastore
- * mode) and what each job reads and writes (IngestJob, CleanJob, FeaturesJob, TrainJob, EvaluateJob, ScoreJob).
+ * mode, files on a volume) and what each job reads and writes (IngestJob, CleanJob, FeaturesJob, TrainJob,
+ * EvaluateJob, ScoreJob).
  * No test here needs Spark, and none may start it.
  */
 class CliDryRunTest {
@@ -41,6 +42,12 @@ class CliDryRunTest {
   private static String yarnWarehouse() {
     String env = System.getenv("LAKEPIPE_WAREHOUSE");
     return env != null ? env : "hdfs:///lakepipe/lakehouse";
+  }
+
+  /** databricks.conf: a Unity Catalog volume unless the environment sets LAKEPIPE_WAREHOUSE. */
+  private static String databricksWarehouse() {
+    String env = System.getenv("LAKEPIPE_WAREHOUSE");
+    return env != null ? env : "/Volumes/main/lakepipe/files/lakehouse";
   }
 
   @Test
@@ -112,7 +119,8 @@ class CliDryRunTest {
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out())
         .contains("conf:    " + conf() + " + databricks.conf\n")
-        .contains("tables:  metastore mode: created and read by name in the session's catalog\n")
+        .contains("tables:  metastore mode: created and read by name in the session's catalog; files (models, "
+            + "fitted pipelines, reports) under " + databricksWarehouse() + "\n")
         .endsWith("train\n  reads   gold.dataset, ops.split_manifest\n"
             + "  writes  results.training_history, results.models\n"
             + "  resumes run 987654 from its last checkpoint\n");
