@@ -32,18 +32,28 @@ import org.apache.spark.sql.SparkSession;
  */
 final class Stages {
 
-  /** One stage the CLI can run. */
+  /**
+   * One stage the CLI can run, with the tables it reads and writes by their {@code tables.*} key (what
+   * {@code --dry-run} prints; the jobs look the same keys up in the {@link TableCatalog}).
+   */
   enum Stage {
-    INGEST("ingest"),
-    CLEAN("clean"),
-    FEATURES("features"),
-    TRAIN("train"),
-    EVALUATE("evaluate");
+    INGEST("ingest", List.of("ingest-log"), List.of("bronze-records", "quarantine", "ingest-log")),
+    CLEAN("clean", List.of("bronze-records"), List.of("silver-records", "duplicates", "dq-report", "quarantine")),
+    // Features reads its own earlier gold and manifest: rows placed in a split by an earlier run never move.
+    FEATURES("features", List.of("silver-records", "duplicates", "gold-dataset", "split-manifest"),
+        List.of("gold-dataset", "split-manifest", "quarantine")),
+    TRAIN("train", List.of("gold-dataset", "split-manifest"), List.of("training-history", "models")),
+    EVALUATE("evaluate", List.of("gold-dataset", "training-history", "model-registry"),
+        List.of("predictions", "metrics", "confusion", "calibration", "drift", "model-registry"));
 
     final String id;
+    final List<String> reads;
+    final List<String> writes;
 
-    Stage(String id) {
+    Stage(String id, List<String> reads, List<String> writes) {
       this.id = id;
+      this.reads = reads;
+      this.writes = writes;
     }
   }
 
