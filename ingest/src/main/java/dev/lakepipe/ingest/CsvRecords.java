@@ -34,6 +34,11 @@ final class CsvRecords {
         try {
           row = parser.parseNext();
         } catch (TextParsingException e) {
+          java.io.IOException io = FileRecordReader.ioCause(e);
+          if (io != null) {
+            // The file, not the CSV, is broken (a cut gzip stream, a byte not valid in the charset).
+            throw new java.io.UncheckedIOException(new FileRecordReader.ReadFailure(linesBefore + 1, io));
+          }
           out.add(RawRecords.error(file, linesBefore + 1, RawRecords.MALFORMED_RECORD,
               "Cannot parse the CSV record at line " + (linesBefore + 1) + " of " + file.path() + ": "
                   + e.getMessage().lines().findFirst().orElse("") + ". Check quoting and the delimiter.", null));
@@ -46,6 +51,17 @@ final class CsvRecords {
         linesBefore = parser.getContext().currentLine();
         if (row.length == 1 && (row[0] == null || row[0].equals("\r"))) {
           continue;
+        }
+        if (parser.getContext().isStopped() && parser.getContext().currentLine() > startLine
+            && endsInsideQuotes(parser.getContext().currentParsedContent(), o)) {
+          // The parser met the end of the file inside a quoted field: every line after the quote was
+          // swallowed into this one field, so the record (whatever its field count) is not trustworthy.
+          out.add(RawRecords.error(file, startLine, RawRecords.MALFORMED_RECORD,
+              "Line " + startLine + " of " + file.path() + " opens a quote (" + o.quote() + ") that is never "
+                  + "closed: line " + startLine + " to the end of the file was read as one record. Close or escape the quote (escape '"
+                  + o.escape() + "'), or set ingest.sources." + source.name() + ".quote.",
+              parser.getContext().currentParsedContent()));
+          return;
         }
         stripCarriageReturn(row);
         if (header == null) {
@@ -120,6 +136,33 @@ final class CsvRecords {
     s.setIgnoreTrailingWhitespaces(false);
     s.setHeaderExtractionEnabled(false);
     return s;
+  }
+
+  /** Whether the raw text of a record ends inside a quoted field (a quote opened and never closed). */
+  static boolean endsInsideQuotes(String raw, SourceSettings.CsvOptions o) {
+    if (raw == null) {
+      return false;
+    }
+    char quote = o.quote();
+    char escape = o.escape();
+    boolean inside = false;
+    boolean fieldStart = true;
+    for (int i = 0; i < raw.length(); i++) {
+      char c = raw.charAt(i);
+      if (inside) {
+        boolean escapedQuote = c == escape && i + 1 < raw.length() && raw.charAt(i + 1) == quote;
+        if (escapedQuote) {
+          i++;
+        } else if (c == quote) {
+          inside = false;
+        }
+        fieldStart = false;
+      } else {
+        inside = c == quote && fieldStart;
+        fieldStart = c == o.delimiter() || c == '\n';
+      }
+    }
+    return inside;
   }
 
   private static void stripCarriageReturn(String[] row) {

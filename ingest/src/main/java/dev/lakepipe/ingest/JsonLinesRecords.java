@@ -26,7 +26,7 @@ final class JsonLinesRecords {
   static void read(InputFile file, BufferedReader in, List<Row> out, long limit) throws IOException {
     long lineNo = 0;
     String line;
-    while (out.size() < limit && (line = in.readLine()) != null) {
+    while (out.size() < limit && (line = readLine(in, lineNo + 1)) != null) {
       lineNo++;
       if (line.isBlank()) {
         continue;
@@ -53,6 +53,14 @@ final class JsonLinesRecords {
         fields.put(e.getKey(), v.isNull() ? null : v.isValueNode() ? v.asText() : v.toString());
       }
       out.add(RawRecords.ok(file, lineNo, fields));
+    }
+  }
+
+  private static String readLine(BufferedReader in, long lineNo) throws IOException {
+    try {
+      return in.readLine();
+    } catch (IOException e) {
+      throw new FileRecordReader.ReadFailure(lineNo, e);
     }
   }
 
