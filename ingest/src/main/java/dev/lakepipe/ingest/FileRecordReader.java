@@ -1,20 +1,16 @@
 package dev.lakepipe.ingest;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.PushbackInputStream;
-import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Objects;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.io.compress.CompressionCodec;
@@ -36,6 +32,8 @@ import org.apache.spark.sql.Row;
  * <p>Charset: a UTF-8 byte order mark means UTF-8; otherwise a file that is valid UTF-8 is read as UTF-8 and
  * the others with the source's {@code encoding} (two reads of such a file; none when {@code encoding} is UTF-8,
  * the default). Decoding is strict: a byte not valid in the charset is a read failure, never a silent U+FFFD.
+ * Text is decoded by {@link TextReader}, which loses none of the characters before a failure, and no layer
+ * below it reads ahead past one call, so the records before the damage are read whatever the buffer sizes.
  */
 final class FileRecordReader implements FlatMapFunction<InputFile, Row> {
 
@@ -78,8 +76,8 @@ final class FileRecordReader implements FlatMapFunction<InputFile, Row> {
 
   /** Reads the whole file into {@code out}; returns what stopped it early, or null. */
   private Exception readFile(InputFile file, Charset charset, List<Row> out) {
-    try (InputStream in = new BufferedInputStream(open(hadoopConf, file.path()), BINARY_PROBE)) {
-      int nul = asciiCompatible(charset) ? firstNul(in) : -1;
+    try (Lookahead in = new Lookahead(open(hadoopConf, file.path()), BINARY_PROBE)) {
+      int nul = asciiCompatible(charset) ? in.firstNul() : -1;
       if (nul >= 0) {
         out.add(RawRecords.error(file, 1L, RawRecords.UNREADABLE_FILE,
             "Cannot read " + file.path() + ": it is binary (a NUL byte at offset " + nul + "), not "
@@ -141,27 +139,72 @@ final class FileRecordReader implements FlatMapFunction<InputFile, Row> {
         || e instanceof ReadFailure f && f.getCause() instanceof CharacterCodingException;
   }
 
-  /** The first I/O failure in {@code e}'s causes (parsers wrap them), or null. */
-  static IOException ioCause(Throwable e) {
-    for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
-      if (t instanceof IOException io) {
-        return io;
-      }
-    }
-    return null;
-  }
+  /**
+   * A stream whose first bytes are read ahead (to look for a NUL byte) and then served again before the rest. A
+   * failure met while reading ahead (a damaged gzip header, a file cut within its first bytes) is raised once
+   * the bytes before it were read. Each read asks the stream below at most once: a {@code BufferedInputStream}
+   * loops while {@code available()} is positive, which a decompressing stream always says, and a failure in a
+   * later round of its loop throws away the bytes of the earlier rounds.
+   */
+  static final class Lookahead extends InputStream {
+    private final InputStream in;
+    private final byte[] head;
+    private final int length;
+    private int pos;
+    private IOException failure;
 
-  /** Offset of the first NUL byte in the first {@link #BINARY_PROBE} bytes, or -1; the stream is not consumed. */
-  private static int firstNul(InputStream in) throws IOException {
-    in.mark(BINARY_PROBE);
-    byte[] head = in.readNBytes(BINARY_PROBE);
-    in.reset();
-    for (int i = 0; i < head.length; i++) {
-      if (head[i] == 0) {
-        return i;
+    Lookahead(InputStream in, int size) {
+      this.in = in;
+      this.head = new byte[size];
+      int n = 0;
+      try {
+        for (int r; n < size && (r = in.read(head, n, size - n)) >= 0; ) {
+          n += r;
+        }
+      } catch (IOException e) {
+        failure = e;
       }
+      this.length = n;
     }
-    return -1;
+
+    /** Offset of the first NUL byte among the bytes read ahead, or -1. */
+    int firstNul() {
+      for (int i = 0; i < length; i++) {
+        if (head[i] == 0) {
+          return i;
+        }
+      }
+      return -1;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      Objects.checkFromIndexSize(off, len, b.length);
+      if (len == 0) {
+        return 0;
+      }
+      if (pos < length) {
+        int n = Math.min(len, length - pos);
+        System.arraycopy(head, pos, b, off, n);
+        pos += n;
+        return n;
+      }
+      if (failure != null) {
+        throw failure;
+      }
+      return in.read(b, off, len);
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
+    }
   }
 
   /** Whether ASCII text reads the same in {@code charset} (UTF-8, ISO-8859-x, windows-125x; not UTF-16). */
@@ -185,18 +228,8 @@ final class FileRecordReader implements FlatMapFunction<InputFile, Row> {
     return codec == null ? raw : codec.createInputStream(raw);
   }
 
-  /** A reader over the stream that drops a leading UTF-8 byte order mark. */
-  static Reader reader(InputStream in, Charset charset) throws IOException {
-    PushbackInputStream pb = new PushbackInputStream(in, 3);
-    byte[] bom = new byte[3];
-    int n = pb.readNBytes(bom, 0, 3);
-    boolean isBom = n == 3 && (bom[0] & 0xFF) == 0xEF && (bom[1] & 0xFF) == 0xBB && (bom[2] & 0xFF) == 0xBF;
-    if (!isBom && n > 0) {
-      pb.unread(bom, 0, n);
-    }
-    // Strict: bytes not valid in the charset fail the read (naming the line) instead of becoming U+FFFD.
-    return new InputStreamReader(pb, (isBom ? StandardCharsets.UTF_8 : charset).newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT));
+  /** The stream's text, strictly decoded, a leading UTF-8 byte order mark dropped (see {@link TextReader}). */
+  static TextReader reader(InputStream in, Charset charset) {
+    return new TextReader(in, charset);
   }
 }

@@ -73,17 +73,26 @@ class BadInputTest extends SparkTestBase {
     Files.write(gzjson.resolve("damaged.jsonl.gz"), damaged);
     sources.append(source("gzjson", "jsonl", gzjson, "", "columns { id = \"id\", text = \"text\" }"));
 
-    // Gzip, CSV, cut in the middle of the deflate stream.
+    // Gzip, CSV, 2,000 records (record k on line k + 1), cut inside record 1001: the deflate stream is
+    // sync-flushed after "1001,message 1001 padded x..x,ham,10" (so the bytes before the flush decompress to
+    // exactly that text, whatever deflate's blocks) and the file is cut at the flush, inside the score "1001".
     Path gzcsv = Files.createDirectories(dir.resolve("gzcsv"));
     StringBuilder csv = new StringBuilder("id,text,label,score\n");
     for (int i = 1; i <= 2000; i++) {
       csv.append(i).append(",message ").append(i).append(" padded ").append("x".repeat(i % 97)).append(",ham,")
           .append(i).append('\n');
     }
-    gzip(gzcsv.resolve("whole.csv.gz"), csv.toString());
-    byte[] whole = Files.readAllBytes(gzcsv.resolve("whole.csv.gz"));
-    Files.write(gzcsv.resolve("cut.csv.gz"), Arrays.copyOf(whole, whole.length / 2));
-    Files.delete(gzcsv.resolve("whole.csv.gz"));
+    String text = csv.toString();
+    int cut = text.indexOf(",ham,1001\n") + ",ham,10".length();
+    java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+    int flushedBytes;
+    try (GZIPOutputStream out = new GZIPOutputStream(gz, true)) {
+      out.write(text.substring(0, cut).getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      flushedBytes = gz.size();
+      out.write(text.substring(cut).getBytes(StandardCharsets.US_ASCII));
+    }
+    Files.write(gzcsv.resolve("cut.csv.gz"), Arrays.copyOf(gz.toByteArray(), flushedBytes));
     sources.append(source("gzcsv", "csv", gzcsv, "", CSV_COLUMNS));
 
     // Parquet: a.parquet (score int), b.parquet (score string), c.parquet (an extra column), a copy of a.parquet
@@ -115,7 +124,8 @@ class BadInputTest extends SparkTestBase {
         + "4,four,4,spam\n");       // line 5 ... and the file ends inside it
     sources.append(source("quote", "csv", quote, "", CSV_COLUMNS));
 
-    // One UTF-8 file and one windows-1252 file, read without and with `encoding`.
+    // One UTF-8 file and two windows-1252 files, read without and with `encoding`. In s.csv the first byte of
+    // line 3 is the bad one, so the text that decodes ends exactly at the line break after line 2.
     for (String name : List.of("encnokey", "enckey")) {
       Path enc = Files.createDirectories(dir.resolve(name));
       Files.writeString(enc.resolve("u.csv"), "id,text,label,score\n20,café 中文,ham,1\n", StandardCharsets.UTF_8);
@@ -123,9 +133,20 @@ class BadInputTest extends SparkTestBase {
           + "10,ok line,ham,1\n"          // line 2
           + "11,café crème,ham,2\n"       // line 3: é and è are single bytes 0xE9, 0xE8 in windows-1252
           + "12,after,ham,3\n").getBytes(Charset.forName("windows-1252")));
+      Files.write(enc.resolve("s.csv"), ("text,id,label,score\n"
+          + "ok,30,ham,1\n"                // line 2
+          + "\u00c9mile,31,ham,2\n")        // line 3: starts with 0xC9 ('É' in windows-1252)
+          .getBytes(Charset.forName("windows-1252")));
       sources.append(source(name, "csv", enc, name.equals("enckey") ? "encoding = \"windows-1252\"" : "",
           CSV_COLUMNS));
     }
+
+    // JSON Lines in windows-1252, no `encoding`.
+    Path encjsonl = Files.createDirectories(dir.resolve("encjsonl"));
+    Files.write(encjsonl.resolve("w.jsonl"), ("{\"id\": \"40\", \"text\": \"ok\"}\n"   // line 1
+        + "{\"id\": \"41\", \"text\": \"caf\u00e9\"}\n"                                  // line 2: 0xE9
+        + "{\"id\": \"42\", \"text\": \"after\"}\n").getBytes(Charset.forName("windows-1252")));
+    sources.append(source("encjsonl", "jsonl", encjsonl, "", "columns { id = \"id\", text = \"text\" }"));
 
     // Email: messages declaring their charset, bytes in that charset, no `encoding` key (UTF-8 by default).
     Path mail = Files.createDirectories(dir.resolve("mail/ham"));
@@ -194,18 +215,17 @@ class BadInputTest extends SparkTestBase {
 
   @Test
   void truncatedCsvGzipKeepsTheRecordsBeforeTheCutAndNamesTheLine() {
-    IngestReport.SourceCounts c = report.source("gzcsv");
-    // How many of the 2,000 records lie before the cut depends on deflate's blocks; what is fixed: one
-    // UNREADABLE_FILE record, every record before it kept and in order, the line named is the next record's line
-    // (record k is on line k + 1, the header being line 1).
-    long kept = c.written();
-    assertThat(kept).isBetween(1L, 1999L);
-    assertConserved("gzcsv", 1, kept + 1, kept, 1);
-    assertThat(quarantine("gzcsv")).containsExactly("cut.csv.gz|" + (kept + 2) + "|UNREADABLE_FILE");
-    assertThat(message("gzcsv", "cut.csv.gz")).contains("cut.csv.gz after line " + (kept + 1))
+    // What decompresses is the header (line 1), records 1-1000 (lines 2-1001) whole, and record 1001 (line 1002)
+    // up to "...,ham,10": four fields, the header's count, but cut inside its score, so it is not read. 1,001
+    // read = 1,000 written + 1 UNREADABLE_FILE at line 1002, "after line 1001".
+    assertConserved("gzcsv", 1, 1001, 1000, 1);
+    assertThat(quarantine("gzcsv")).containsExactly("cut.csv.gz|1002|UNREADABLE_FILE");
+    assertThat(message("gzcsv", "cut.csv.gz")).contains("cut.csv.gz after line 1001: java.io.EOFException")
         .contains("the records before this line were read");
-    assertThat(spark.sql("SELECT min(CAST(id AS INT)), max(CAST(id AS INT)) FROM delta.`" + bronzePath()
-        + "` WHERE _source = 'gzcsv'").first()).isEqualTo(org.apache.spark.sql.RowFactory.create(1, (int) kept));
+    // Records 1-1000, each once, each with its own score (record k has score k); no cut record 1001 with score 10.
+    assertThat(spark.sql("SELECT count(DISTINCT id), min(CAST(id AS INT)), max(CAST(id AS INT)), "
+        + "sum(CASE WHEN score = CAST(id AS DOUBLE) THEN 1 ELSE 0 END) FROM delta.`" + bronzePath()
+        + "` WHERE _source = 'gzcsv'").first()).isEqualTo(org.apache.spark.sql.RowFactory.create(1000L, 1, 1000, 1000L));
   }
 
   @Test
@@ -273,19 +293,32 @@ class BadInputTest extends SparkTestBase {
 
   @Test
   void fileNotInUtf8WithoutEncodingKeyIsQuarantinedFromTheBadLineWithTheFix() {
-    // u.csv: 1 record. w.csv: line 2 reads, line 3 holds 0xE9 (not UTF-8): UNREADABLE_FILE there; line 4 is not
-    // read. 3 read = 2 written + 1 quarantined.
-    assertConserved("encnokey", 2, 3, 2, 1);
-    assertThat(texts("encnokey")).containsExactly("10=ok line", "20=café 中文");
-    assertThat(quarantine("encnokey")).containsExactly("w.csv|3|UNREADABLE_FILE");
+    // u.csv: 1 record. w.csv: line 2 reads; line 3 is "11,caf" then 0xE9, a UTF-8 lead byte of a 3-byte sequence
+    // followed by 0x20 (' '), not a continuation byte (10xxxxxx): malformed, UNREADABLE_FILE at line 3; line 4 is
+    // not read. s.csv: line 2 reads; line 3's first byte 0xC9 is a 2-byte lead followed by 'm' (0x6D): line 3
+    // again (the parser reads one character ahead, and must not blame line 2, which ended at the break).
+    // 5 read = 3 written + 2 quarantined.
+    assertConserved("encnokey", 3, 5, 3, 2);
+    assertThat(texts("encnokey")).containsExactly("10=ok line", "20=café 中文", "30=ok");
+    assertThat(quarantine("encnokey")).containsExactly("s.csv|3|UNREADABLE_FILE", "w.csv|3|UNREADABLE_FILE");
     assertThat(message("encnokey", "w.csv")).contains("w.csv: line 3 is not valid UTF-8. "
         + "Set ingest.sources.encnokey.encoding to the file's charset (e.g. \"windows-1252\"");
+    assertThat(message("encnokey", "s.csv")).contains("s.csv: line 3 is not valid UTF-8.");
+    // encjsonl: line 1 reads; line 2 has 0xE9 then '"' (0x22): UNREADABLE_FILE at line 2, line 3 not read.
+    assertConserved("encjsonl", 1, 2, 1, 1);
+    assertThat(texts("encjsonl")).containsExactly("40=ok");
+    assertThat(quarantine("encjsonl")).containsExactly("w.jsonl|2|UNREADABLE_FILE");
+    assertThat(message("encjsonl", "w.jsonl")).contains("w.jsonl: line 2 is not valid UTF-8. "
+        + "Set ingest.sources.encjsonl.encoding to the file's charset");
   }
 
   @Test
   void encodingKeyReadsTheOtherFilesWhileUtf8FilesStayUtf8() {
-    assertConserved("enckey", 2, 4, 4, 0);
-    assertThat(texts("enckey")).containsExactly("10=ok line", "11=café crème", "12=after", "20=café 中文");
+    // u.csv is valid UTF-8 and read so (its 中文 has no windows-1252 form); w.csv and s.csv are not, and are
+    // read with windows-1252 whole. 6 read = 6 written.
+    assertConserved("enckey", 3, 6, 6, 0);
+    assertThat(texts("enckey")).containsExactly("10=ok line", "11=café crème", "12=after", "20=café 中文", "30=ok",
+        "31=Émile");
   }
 
   @Test
@@ -336,12 +369,12 @@ class BadInputTest extends SparkTestBase {
 
   @Test
   void totalsAddUp() {
-    // The sums of the sources above, gzcsv's read being gz (gz - 1 written, 1 quarantined):
-    // read 3+7+2+3+4+2+3+3+2+0+0 = 29, written 2+4+1+2+4+2+2+2+2 = 21, quarantined 1+3+1+1+0+0+1+1+0 = 8.
-    long gz = report.source("gzcsv").read();
-    assertThat(report.totalRead()).isEqualTo(29 + gz);
-    assertThat(report.totalWritten()).isEqualTo(21 + gz - 1);
-    assertThat(report.totalQuarantined()).isEqualTo(8 + 1);
+    // The sums of the sources above (gzjson, gzcsv, pq, quote, encnokey, enckey, encjsonl, mail, notes, jl, big,
+    // emptydir, emptyfiles): read 3+1001+7+2+5+6+2+2+3+3+2+0+0 = 1036, written 2+1000+4+1+3+6+1+2+2+2+2+0+0 = 1025,
+    // quarantined 1+1+3+1+2+0+1+0+1+1+0+0+0 = 11.
+    assertThat(report.totalRead()).isEqualTo(1036);
+    assertThat(report.totalWritten()).isEqualTo(1025);
+    assertThat(report.totalQuarantined()).isEqualTo(11);
   }
 
   /** Report, bronze, quarantine and ingest log agree on the hand-derived counts of one source. */
