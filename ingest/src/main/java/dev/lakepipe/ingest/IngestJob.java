@@ -102,6 +102,10 @@ public final class IngestJob {
       }
       String root = SourceFiles.root(spark, source).toString();
       List<InputFile> all = SourceFiles.list(spark, source);
+      if (all.isEmpty()) {
+        LOG.warn("ingest: source '{}' has no files under {} (include '{}'); nothing to read. If data was expected, "
+            + "check ingest.sources.{}.path and .include.", source.name(), root, source.include(), source.name());
+      }
       IngestLog.Seen seen = log.seen(source.name());
       List<InputFile> candidates = all.stream().filter(f -> !seen.unchanged(f)).toList();
       List<String> sums = SourceFiles.checksums(spark, candidates);
@@ -162,6 +166,16 @@ public final class IngestJob {
         c[1] += written;
         c[2] += quarantined;
         c[3] += present;
+      }
+      // A file with no records (empty, or a CSV header only) is logged too, with zero counts: it was read, and
+      // the next run need not read it again.
+      java.util.Set<String> counted = new java.util.HashSet<>();
+      perFile.forEach(r -> counted.add(r.getString(1)));
+      for (InputFile f : filesByPath.values()) {
+        if (!counted.contains(f.path())) {
+          entries.add(new IngestLog.Entry(f.source(), f.path(), f.size(), f.modificationTime(),
+              checksumsByPath.get(f.path()), 0, 0, 0, 0));
+        }
       }
       long expectedInserted = bySource.values().stream().mapToLong(c -> c[1]).sum();
       if (inserted != expectedInserted) {
