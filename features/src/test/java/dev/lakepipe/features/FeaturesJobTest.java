@@ -189,6 +189,10 @@ class FeaturesJobTest extends SparkTestBase {
         "test", Map.of("ham", 3L, "spam", 1L)));
   }
 
+  /**
+   * A failing leakage check stops the stage with the job error (exit code 1), writes the manifest with
+   * checks_passed = false, and leaves gold.dataset as the previous run wrote it (same Delta version, same rows).
+   */
   @Test
   void aNearDuplicatePairAcrossSplitsFailsTheStageWhenConfiguredTo() {
     List<Row> rows = silverRows(30, 10);
@@ -199,33 +203,46 @@ class FeaturesJobTest extends SparkTestBase {
     spark.createDataFrame(List.of(RowFactory.create("r-h3", "r-h17", "near", "clean-1")), dupShape)
         .write().format("delta").save(dir.resolve("lake/ops/duplicates").toString());
     LakepipeConfig failing = config("split.near-duplicates = fail");
-    // A seed under which the two rows, placed one by one, land in different splits.
+    // A seed under which the two rows, placed one by one, land in different splits (which, the message names).
     SplitSettings s = FeaturesSettings.parse(failing).split();
     Dataset<Row> silver = spark.createDataFrame(rows, SILVER);
     Dataset<Row> link = spark.createDataFrame(List.of(RowFactory.create("r-h3", "r-h17")), new StructType()
         .add("removed_record_id", DataTypes.StringType).add("kept_record_id", DataTypes.StringType));
     long seed = 0;
+    Map<String, String> apart = new TreeMap<>();
     for (long candidate = 1; candidate < 40 && seed == 0; candidate++) {
-      List<Row> pair = Splitter.assign(silver, link, s, failing.dataset(), candidate, Splitter.Previous.NONE)
-          .assigned().filter(col("_record_id").isin("r-h3", "r-h17")).select("split").distinct().collectAsList();
-      seed = pair.size() == 2 ? candidate : 0;
+      apart.clear();
+      Splitter.assign(silver, link, s, failing.dataset(), candidate, Splitter.Previous.NONE)
+          .assigned().filter(col("_record_id").isin("r-h3", "r-h17")).select("_record_id", "split").collectAsList()
+          .forEach(r -> apart.put(r.getString(0), r.getString(1)));
+      seed = apart.get("r-h3").equals(apart.get("r-h17")) ? 0 : candidate;
     }
     assertThat(seed).isPositive();
 
-    LakepipeConfig withSeed = config("split.near-duplicates = fail\nseed = " + seed);
-    assertThatThrownBy(() -> FeaturesJob.run(spark, withSeed, RunContext.of("f-fail")))
-        .isInstanceOf(LakepipeException.class)
-        .hasMessageStartingWith("Cannot write the splits of run f-fail: 1 leakage check(s) failed: "
-            + "near-duplicates-within-split: 1 near-duplicate pairs span splits, e.g. r-h3 (")
-        .hasMessageContaining("Nothing was written but the manifest (ops.split_manifest, run_id f-fail)");
-    assertThat(Files.exists(dir.resolve("lake/gold/dataset"))).isFalse();
-    assertThat(spark.sql("SELECT DISTINCT checks_passed FROM ops.split_manifest WHERE run_id = 'f-fail'")
-        .collectAsList()).containsExactly(RowFactory.create(false));
-
-    // The same seed with near-duplicates = together keeps the pair in one split and passes.
+    // The same seed with near-duplicates = together keeps the pair in one split and passes: gold version 0.
     FeaturesJob.run(spark, config("seed = " + seed), RunContext.of("f-together"));
     Map<String, String> split = splits();
     assertThat(split.get("r-h3")).isEqualTo(split.get("r-h17"));
+    assertThat(goldVersion()).isZero();
+
+    // near-duplicates = fail: the conf differs, so the rows are placed afresh, the pair apart, and the check fails.
+    LakepipeConfig withSeed = config("split.near-duplicates = fail\nseed = " + seed);
+    assertThatThrownBy(() -> FeaturesJob.run(spark, withSeed, RunContext.of("f-fail")))
+        .isInstanceOfSatisfying(LakepipeException.class, e -> assertThat(e.exitCode()).isEqualTo(1))
+        .hasMessage("Cannot write the splits of run f-fail: 1 leakage check(s) failed: near-duplicates-within-split: "
+            + "1 near-duplicate pairs span splits, e.g. r-h3 (" + apart.get("r-h3") + ") ~ r-h17 ("
+            + apart.get("r-h17") + "). Set features.split.near-duplicates = together to keep each cluster in one "
+            + "split. Nothing was written but the manifest (ops.split_manifest, run_id f-fail).");
+    assertThat(spark.sql("SELECT DISTINCT checks_passed FROM ops.split_manifest WHERE run_id = 'f-fail'")
+        .collectAsList()).containsExactly(RowFactory.create(false));
+    assertThat(goldVersion()).isZero();
+    assertThat(spark.sql("SELECT run_id, count(*) FROM gold.dataset GROUP BY run_id").collectAsList())
+        .containsExactly(RowFactory.create("f-together", 40L));
+  }
+
+  private long goldVersion() {
+    return spark.sql("DESCRIBE HISTORY delta.`" + dir.resolve("lake/gold/dataset") + "`")
+        .agg(org.apache.spark.sql.functions.max("version")).first().getLong(0);
   }
 
   @Test

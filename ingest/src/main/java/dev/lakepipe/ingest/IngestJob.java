@@ -51,6 +51,18 @@ public final class IngestJob {
         () -> new IngestJob.Run(spark, config, settings, run).execute());
   }
 
+  /**
+   * Conservation of the bronze write: the MERGE inserted exactly the rows the per-file counts call new (read
+   * minus quarantined minus already in bronze). Throws the job error (exit code 1) otherwise; the quarantine is
+   * written by then, the ingest log not, so the next run reads the files again.
+   */
+  static void checkInserted(long inserted, long expectedInserted) {
+    if (inserted != expectedInserted) {
+      throw LakepipeErrors.conservationBroken(STAGE, "bronze MERGE inserted " + inserted + " rows but "
+          + expectedInserted + " were new; a key column may not be unique (check key-column of JDBC sources)");
+    }
+  }
+
   /** The state of one run; keeps {@link #run} readable. */
   private static final class Run {
     private final SparkSession spark;
@@ -178,10 +190,7 @@ public final class IngestJob {
         }
       }
       long expectedInserted = bySource.values().stream().mapToLong(c -> c[1]).sum();
-      if (inserted != expectedInserted) {
-        throw LakepipeErrors.conservationBroken(STAGE, "bronze MERGE inserted " + inserted + " rows but "
-            + expectedInserted + " were new; a key column may not be unique (check key-column of JDBC sources)");
-      }
+      checkInserted(inserted, expectedInserted);
       log.write(run.runId(), Timestamp.from(run.startedAt()), entries);
 
       List<IngestReport.SourceCounts> counts = new ArrayList<>();
