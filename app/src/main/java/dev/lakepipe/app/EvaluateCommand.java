@@ -38,7 +38,7 @@ final class EvaluateCommand extends StageCommand {
     PrintWriter out = spec.commandLine().getOut();
     EvaluateSettings settings = EvaluateSettings.parse(config);
     EvaluateSettings chosen = model == null ? settings : settings.withModel(model);
-    Stages.withSession(config, "evaluate", spark -> {
+    Stages.withLockedSession(config, "evaluate", "evaluate", run, spark -> {
       Stages.evaluate(spark, config, chosen, run, driftFrom, out);
       Stages.printTables(spark, config, out);
     });

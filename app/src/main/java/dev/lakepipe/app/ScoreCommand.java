@@ -41,7 +41,7 @@ final class ScoreCommand implements Callable<Integer> {
     LakepipeConfig config = common.loadForStages();
     RunContext run = common.runContext();
     PrintWriter out = spec.commandLine().getOut();
-    Stages.withSession(config, "score", spark -> {
+    Stages.withLockedSession(config, "score", "score", run, spark -> {
       ScoreReport report = ScoreJob.run(spark, config, run, source, model);
       out.println("score (run " + run.runId() + "): rows in = scored + quarantined");
       out.print(report.table());

@@ -30,7 +30,8 @@ abstract class StageCommand implements Callable<Integer> {
     RunContext run = common.runContext();
     PrintWriter out = spec.commandLine().getOut();
     TrainJob.Mode trainMode = trainMode();
-    Stages.withSession(config, String.join("+", stages().stream().map(s -> s.id).toList()), spark -> {
+    String what = String.join("+", stages().stream().map(s -> s.id).toList());
+    Stages.withLockedSession(config, what, spec.name(), run, spark -> {
       for (Stages.Stage s : stages()) {
         Stages.run(s, spark, config, run, out, trainMode);
       }
