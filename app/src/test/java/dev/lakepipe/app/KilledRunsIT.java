@@ -137,7 +137,9 @@ class KilledRunsIT extends SparkTestBase {
             "test|ham|2|2|" + runId + "|" + runId, "test|spam|2|2|" + runId + "|" + runId,
             "train|ham|16|16|" + runId + "|" + runId, "train|spam|16|16|" + runId + "|" + runId,
             "validation|ham|2|2|" + runId + "|" + runId, "validation|spam|2|2|" + runId + "|" + runId);
-    assertThat(spark.read().parquet(warehouse.resolve("export/gold_dataset").toString()).count()).isEqualTo(40);
+    // One folder of Parquet files per split.
+    assertThat(spark.read().option("recursiveFileLookup", "true").option("pathGlobFilter", "*.parquet")
+        .parquet(warehouse.resolve("export/gold_dataset").toString()).count()).isEqualTo(40);
   }
 
   private static Map<String, String> splits() {

@@ -77,8 +77,8 @@ class LauncherIT extends SparkTestBase {
         + " is not a Parquet file.", " Fix what it names and run again with the same --run-id;");
     assertOneParagraphWithoutStackTrace(failed, log);
     String logged = Files.readString(log);
-    assertThat(logged).contains("lakepipe ingest failed (exit 1)", TAB_AT + "at org.apache.spark.",
-        "lakepipe validate-conf failed (exit 2): Cannot read conf file ", TAB_AT + "at dev.lakepipe.");
+    assertThat(logged).contains("lakepipe ingest failed (exit 1)", TAB_AT + "org.apache.spark.",
+        "lakepipe validate-conf failed (exit 2): Cannot read conf file ", TAB_AT + "dev.lakepipe.");
   }
 
   @Test

@@ -10,7 +10,6 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
@@ -45,6 +44,8 @@ public final class WarehouseLock implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WarehouseLock.class);
   public static final String FILE_NAME = "_lakepipe.lock";
   private static final long POLL_MILLIS = 500;
+  /** Local locks this JVM holds, by file, and their owners. */
+  private static final java.util.Map<String, Owner> HELD_HERE = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** The lock's holder, as written in the file. */
   public record Owner(String runId, long pid, String host, Instant since) {
@@ -116,15 +117,15 @@ public final class WarehouseLock implements AutoCloseable {
       boolean local = "file".equals(root.toUri().getScheme());
       boolean waited = false;
       while (true) {
-        WarehouseLock lock = local ? tryLocal(root, file, me) : tryShared(fs, root, file, me);
-        if (lock != null) {
+        Attempt attempt = local ? tryLocal(root, file, me) : tryShared(fs, root, file, me);
+        if (attempt.lock() != null) {
           if (waited) {
             LOG.info("lock: {} is ours after waiting (run {})", file, run.runId());
           }
-          return lock;
+          return attempt.lock();
         }
+        Owner holder = attempt.holder();
         long left = deadline - System.nanoTime();
-        Owner holder = local ? Owner.parse(readLocal(file)) : Owner.parse(readShared(fs, file));
         if (left <= 0) {
           throw LakepipeErrors.warehouseLocked(what, root.toString(), file.toString(), holder);
         }
@@ -144,43 +145,49 @@ public final class WarehouseLock implements AutoCloseable {
     }
   }
 
-  private static WarehouseLock tryLocal(Path root, Path file, Owner me) throws IOException {
-    java.nio.file.Path dir = java.nio.file.Path.of(root.toUri());
-    Files.createDirectories(dir);
-    java.nio.file.Path p = java.nio.file.Path.of(file.toUri());
-    FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.READ,
-        StandardOpenOption.WRITE);
-    FileLock os;
-    try {
-      os = ch.tryLock();
-    } catch (OverlappingFileLockException e) {
-      os = null; // another run in this JVM holds it
+  /** One try: the lock, or who holds it (null when unreadable). */
+  private record Attempt(WarehouseLock lock, Owner holder) {}
+
+  /**
+   * One try at a local lock. POSIX drops every lock a process holds on a file when the process closes any
+   * descriptor of that file, so the file is read only through the channel that locks it, and a lock this JVM
+   * holds (another run in the same JVM) is answered from {@link #HELD_HERE} without opening the file at all.
+   */
+  private static synchronized Attempt tryLocal(Path root, Path file, Owner me) throws IOException {
+    Owner here = HELD_HERE.get(file.toString());
+    if (here != null) {
+      return new Attempt(null, here);
     }
+    Files.createDirectories(java.nio.file.Path.of(root.toUri()));
+    FileChannel ch = FileChannel.open(java.nio.file.Path.of(file.toUri()), StandardOpenOption.CREATE,
+        StandardOpenOption.READ, StandardOpenOption.WRITE);
+    FileLock os = ch.tryLock();
+    Owner previous = Owner.parse(read(ch));
     if (os == null) {
-      ch.close();
-      return null;
+      ch.close(); // this JVM holds no lock on the file, so closing releases nothing
+      return new Attempt(null, previous);
     }
-    Owner left = Owner.parse(readLocal(file));
-    if (left != null) {
-      LOG.warn("lock: taking over {} from {} (started {}): that process ended without releasing it", file, left,
-          left.since());
+    if (previous != null) {
+      LOG.warn("lock: taking over {} from {} (started {}): that process ended without releasing it", file,
+          previous, previous.since());
     }
     ch.truncate(0);
     ch.write(ByteBuffer.wrap(me.text().getBytes(StandardCharsets.UTF_8)), 0);
     ch.force(true);
+    HELD_HERE.put(file.toString(), me);
     LOG.info("lock: {} held by run {} (pid {})", file, me.runId(), me.pid());
-    return new WarehouseLock(file.toString(), ch, os, null, null);
+    return new Attempt(new WarehouseLock(file.toString(), ch, os, null, null), null);
   }
 
-  private static String readLocal(Path file) {
-    try {
-      return Files.readString(java.nio.file.Path.of(file.toUri()), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "";
+  private static String read(FileChannel ch) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate((int) Math.min(ch.size(), 64 * 1024));
+    while (buf.hasRemaining() && ch.read(buf, buf.position()) > 0) {
+      // positional reads until the buffer is full or the file ends
     }
+    return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
   }
 
-  private static WarehouseLock tryShared(FileSystem fs, Path root, Path file, Owner me) throws IOException {
+  private static Attempt tryShared(FileSystem fs, Path root, Path file, Owner me) throws IOException {
     fs.mkdirs(root);
     try (OutputStream out = fs.create(file, false)) {
       out.write(me.text().getBytes(StandardCharsets.UTF_8));
@@ -191,10 +198,10 @@ public final class WarehouseLock implements AutoCloseable {
         fs.delete(file, false);
         return tryShared(fs, root, file, me);
       }
-      return null;
+      return new Attempt(null, holder);
     }
     LOG.info("lock: {} held by run {} (pid {})", file, me.runId(), me.pid());
-    return new WarehouseLock(file.toString(), null, null, fs, file);
+    return new Attempt(new WarehouseLock(file.toString(), null, null, fs, file), null);
   }
 
   private static String readShared(FileSystem fs, Path file) {
@@ -217,10 +224,13 @@ public final class WarehouseLock implements AutoCloseable {
   public void close() {
     try {
       if (channel != null) {
-        channel.truncate(0);
-        channel.force(true);
-        osLock.release();
-        channel.close();
+        synchronized (WarehouseLock.class) {
+          channel.truncate(0);
+          channel.force(true);
+          osLock.release();
+          channel.close();
+          HELD_HERE.remove(location);
+        }
       } else if (fs != null) {
         fs.delete(file, false);
       }
