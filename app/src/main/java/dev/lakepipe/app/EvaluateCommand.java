@@ -47,7 +47,7 @@ final class EvaluateCommand extends StageCommand {
           List.of(DryRun.stage(config, Stages.Stage.EVALUATE, notes)));
       return 0;
     }
-    Stages.withSession(config, "evaluate", spark -> {
+    Stages.withLockedSession(config, "evaluate", "evaluate", run, spark -> {
       Stages.evaluate(spark, config, chosen, run, driftFrom, out);
       Stages.printTables(spark, config, out);
     });

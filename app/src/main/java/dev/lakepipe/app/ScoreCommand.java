@@ -61,7 +61,7 @@ final class ScoreCommand implements Callable<Integer> {
               : "the newest blessed model in " + DryRun.tableName(config, "model-registry"))))));
       return 0;
     }
-    Stages.withSession(config, "score", spark -> {
+    Stages.withLockedSession(config, "score", "score", run, spark -> {
       ScoreReport report = ScoreJob.run(spark, config, run, source, model);
       out.println("score (run " + run.runId() + "): rows in = scored + quarantined");
       out.print(report.table());

@@ -44,7 +44,8 @@ abstract class StageCommand implements Callable<Integer> {
           .map(s -> DryRun.stage(config, s, notes(config, run, s, trainMode))).toList());
       return 0;
     }
-    Stages.withSession(config, String.join("+", stages().stream().map(s -> s.id).toList()), spark -> {
+    String what = String.join("+", stages().stream().map(s -> s.id).toList());
+    Stages.withLockedSession(config, what, spec.name(), run, spark -> {
       for (Stages.Stage s : stages()) {
         Stages.run(s, spark, config, run, out, trainMode);
       }

@@ -7,6 +7,7 @@ import dev.lakepipe.clean.CleanSettings;
 import dev.lakepipe.core.RunContext;
 import dev.lakepipe.core.SparkSessionFactory;
 import dev.lakepipe.core.TableCatalog;
+import dev.lakepipe.core.WarehouseLock;
 import dev.lakepipe.core.config.ConfigProblems;
 import dev.lakepipe.core.config.DatasetSchema;
 import dev.lakepipe.core.config.LakepipeConfig;
@@ -135,6 +136,19 @@ final class Stages {
         spark.stop();
       }
     }
+  }
+
+  /**
+   * {@link #withSession}, holding the warehouse's lock ({@link WarehouseLock}, path mode) for the whole body, so
+   * one CLI invocation (one Spark application, every stage it runs) writes the warehouse at a time.
+   */
+  static void withLockedSession(LakepipeConfig config, String what, String command, RunContext run,
+      java.util.function.Consumer<SparkSession> body) {
+    withSession(config, what, spark -> {
+      try (WarehouseLock lock = WarehouseLock.acquire(spark, config.tables(), run, "lakepipe " + command)) {
+        body.accept(spark);
+      }
+    });
   }
 
   static void printTables(SparkSession spark, LakepipeConfig config, PrintWriter out) {
