@@ -64,20 +64,16 @@ class LauncherIT extends SparkTestBase {
     assertOneParagraphWithoutStackTrace(missing, log);
     assertThat(Files.exists(warehouse)).as("nothing ran").isFalse();
 
-    // 1: the job fails on data: a Parquet source whose only file is not Parquet. Spark's task failure and its
-    // stack trace go to the log file; the console gets the cause and the file it names.
-    Path parquet = Files.createDirectories(dir.resolve("in/broken"));
-    Files.writeString(parquet.resolve("part-0.parquet"), "this is not parquet\n");
-    Path broken = dir.resolve("broken.conf");
-    Files.writeString(broken, Files.readString(conf).replace("format = jsonl", "format = parquet")
-        .replace(dir.resolve("in/mail").toString(), parquet.toString()));
-    Launcher.Result failed = launcher.run("ingest", "--conf", broken.toString());
+    // 1: a job failure: features before clean has written silver.records (a corrupt input file no longer
+    // fails a run: ingest quarantines it, see BadInputTest). The stack trace goes to the log file; the console
+    // gets what is missing, where, and the fix.
+    Launcher.Result failed = launcher.run("features", "--conf", conf.toString());
     assertThat(failed.code()).as(failed.err()).isEqualTo(1);
-    assertThat(failed.err()).contains("lakepipe: Cannot finish ingest: ", parquet.resolve("part-0.parquet")
-        + " is not a Parquet file.", " Fix what it names and run again with the same --run-id;");
+    assertThat(failed.err()).contains("lakepipe: Cannot read table silver.records: no Delta table at ")
+        .contains("Run 'lakepipe clean' first.", "Details and the stack trace: " + log);
     assertOneParagraphWithoutStackTrace(failed, log);
     String logged = Files.readString(log);
-    assertThat(logged).contains("lakepipe ingest failed (exit 1)", TAB_AT + "org.apache.spark.",
+    assertThat(logged).contains("lakepipe features failed (exit 1): Cannot read table silver.records",
         "lakepipe validate-conf failed (exit 2): Cannot read conf file ", TAB_AT + "dev.lakepipe.");
   }
 
