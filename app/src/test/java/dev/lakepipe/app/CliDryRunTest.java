@@ -1,10 +1,10 @@
 package dev.lakepipe.app;
 
+import static dev.lakepipe.app.CliConfigErrorsTest.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lakepipe.app.CliConfigErrorsTest.Result;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,15 +24,6 @@ class CliDryRunTest {
 
   @TempDir
   Path dir;
-
-  record Result(int code, String out, String err) {}
-
-  static Result cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = LakepipeCli.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Result(code, out.toString(), err.toString());
-  }
 
   private static String conf() {
     return CliSampleDataTest.repoRoot().resolve("conf/application.conf").toString();
