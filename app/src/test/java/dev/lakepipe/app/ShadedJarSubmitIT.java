@@ -3,7 +3,6 @@ package dev.lakepipe.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lakepipe.core.testing.SparkTestBase;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,43 +43,9 @@ class ShadedJarSubmitIT extends SparkTestBase {
     assertThat(sparkClasspath).isRegularFile();
     assertThat(jvmOptions).isRegularFile();
 
-    Path crm = Files.createDirectories(dir.resolve("in/crm"));
-    // BOM, ';', CRLF, a quoted multi-line body, and one row without a label (quarantined: label is required).
-    Files.writeString(crm.resolve("messages.csv"), "\uFEFFmessage_id;subject;content;is_spam\r\n"
-        + "<c1@x>;hello;\"first line\nsecond line\";0\r\n"
-        + "<c2@x>;buy;cheap \"\"pills\"\";1\r\n"
-        + "<c3@x>;no label;body;\r\n", StandardCharsets.UTF_8);
-    Path export = Files.createDirectories(dir.resolve("in/export"));
-    // One record without an id (quarantined: id is required).
-    Files.writeString(export.resolve("part-1.jsonl"), ""
-        + "{\"msg_id\": \"<e1@x>\", \"subj\": \"hi\", \"body\": \"text one\", \"class\": \"ham\"}\n"
-        + "{\"msg_id\": null, \"subj\": \"no id\", \"body\": \"text two\", \"class\": \"spam\"}\n"
-        + "{\"msg_id\": \"<e3@x>\", \"subj\": \"yo\", \"body\": \"text three\", \"class\": \"spam\"}\n",
-        StandardCharsets.UTF_8);
-    // 21 ham and 21 spam messages of distinct words, so train, validation and test all exist and the model
-    // has something to learn (the four rows above have one label each and stay in train).
-    Files.writeString(export.resolve("part-2.jsonl"), labelledMessages(), StandardCharsets.UTF_8);
     Path conf = dir.resolve("tiny.conf");
-    Files.writeString(conf, """
-        dataset {
-          name = "tiny"
-          columns { id = "id", text = ["text", "subject"], label = "label" }
-          required = ["id", "text", "label"]
-        }
-        ingest.sources {
-          crm {
-            format = csv
-            path = "%s"
-            delimiter = ";"
-            columns { id = "message_id", text = "content", subject = "subject", label = "is_spam" }
-          }
-          export {
-            format = jsonl
-            path = "%s"
-            columns { id = "msg_id", text = "body", subject = "subj", label = "class" }
-          }
-        }
-        """.formatted(crm, export), StandardCharsets.UTF_8);
+    Files.writeString(conf, TinyDataset.conf(TinyDataset.writeSources(dir.resolve("in")).toString()),
+        StandardCharsets.UTF_8);
     Path warehouse = dir.resolve("lakehouse");
 
     List<String> command = new ArrayList<>();
@@ -153,26 +118,7 @@ class ShadedJarSubmitIT extends SparkTestBase {
     assertThat(output).containsPattern("(?m)^report: .*report\\.html$");
   }
 
-  /** 42 JSON lines, ids m0..m41, alternating ham and spam, each text eight words of its class's vocabulary. */
-  static String labelledMessages() {
-    String[] ham = ("meeting agenda review project budget quarter schedule minutes colleague office report "
-        + "lunch planning draft notes team deadline calendar slides feedback").split(" ");
-    String[] spam = ("cheap pills offer winner prize casino viagra discount click unsubscribe loan credit "
-        + "bonus free lottery million refund crypto deal urgent").split(" ");
-    StringBuilder out = new StringBuilder();
-    for (int i = 0; i < 42; i++) {
-      String[] words = i % 2 == 0 ? ham : spam;
-      StringBuilder text = new StringBuilder();
-      for (int k = 0; k < 8; k++) {
-        text.append(k == 0 ? "" : " ").append(words[(i * 7 + k * k * 3 + k) % words.length]);
-      }
-      out.append(String.format(java.util.Locale.ROOT, "{\"msg_id\": \"<m%d@x>\", \"subj\": \"s%d\", "
-          + "\"body\": \"%s number %d\", \"class\": \"%s\"}%n", i, i, text, i, i % 2 == 0 ? "ham" : "spam"));
-    }
-    return out.toString();
-  }
-
-  private static Map<String, long[]> reportRows(String out) {
+  static Map<String, long[]> reportRows(String out) {
     Map<String, long[]> rows = new LinkedHashMap<>();
     for (String line : out.lines().toList()) {
       Matcher m = REPORT_ROW.matcher(line);
