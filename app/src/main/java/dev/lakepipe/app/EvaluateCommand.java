@@ -38,7 +38,16 @@ final class EvaluateCommand extends StageCommand {
     PrintWriter out = spec.commandLine().getOut();
     EvaluateSettings settings = EvaluateSettings.parse(config);
     EvaluateSettings chosen = model == null ? settings : settings.withModel(model);
-    Stages.withSession(config, "evaluate", spark -> {
+    if (dryRun) {
+      List<String> notes = new java.util.ArrayList<>(List.of(DryRun.evaluateModel(settings, model, run, false)));
+      if (driftFrom != null) {
+        notes.add("drift: gold.dataset at version " + driftFrom + " against the current gold");
+      }
+      DryRun.print(out, "evaluate", config, run, common.runId != null,
+          List.of(DryRun.stage(config, Stages.Stage.EVALUATE, notes)));
+      return 0;
+    }
+    Stages.withLockedSession(config, "evaluate", "evaluate", run, spark -> {
       Stages.evaluate(spark, config, chosen, run, driftFrom, out);
       Stages.printTables(spark, config, out);
     });

@@ -8,13 +8,16 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code lakepipe}: runs the pipeline's stages as Spark applications. Exit 0 on success, 2 on usage or
- * configuration errors, 1 when a job fails; every failure prints what went wrong, where, and the fix.
+ * configuration errors, 1 when a job fails; every failure prints one paragraph to stderr (what went wrong, where,
+ * and the fix) and logs the stack trace, under the launcher to its log file ({@code logs/lakepipe.log}).
  *
  * <p>The same main class runs under the local launcher ({@code ./lakepipe}, embedded Spark) and under
  * {@code spark-submit} (YARN, standalone, Databricks), where the submitted master and confs are used.
@@ -45,6 +48,10 @@ import picocli.CommandLine.Option;
     })
 public final class LakepipeCli implements Callable<Integer> {
 
+  /** The launcher's log file ({@code conf/log4j2.properties} writes it); named in every failure message. */
+  static final String LOG_FILE_PROPERTY = "lakepipe.log.file";
+  private static final Logger LOG = LoggerFactory.getLogger(LakepipeCli.class);
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -72,15 +79,31 @@ public final class LakepipeCli implements Callable<Integer> {
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+      // The console gets one paragraph (what, where, the fix); the stack trace goes to the log (LOG_FILE_PROPERTY).
       if (ex instanceof LakepipeException le) {
-        cmd.getErr().println("lakepipe: " + le.getMessage());
+        LOG.error("lakepipe {} failed (exit {}): {}", cmd.getCommandName(), le.exitCode(), le.getMessage(), le);
+        String message = le.getMessage();
+        // A list of problems keeps its shape: the pointer to the log goes on a line of its own.
+        cmd.getErr().println("lakepipe: " + message + (message.contains("\n") ? "\n" + logHint("").strip()
+            : logHint("")));
         return le.exitCode();
       }
-      cmd.getErr().println("lakepipe: job failed: " + rootMessage(ex));
-      ex.printStackTrace(cmd.getErr());
+      LOG.error("lakepipe {} failed (exit 1)", cmd.getCommandName(), ex);
+      cmd.getErr().println("lakepipe: Cannot finish " + cmd.getCommandName() + ": " + rootMessage(ex) + "."
+          + logHint(" Fix what it names and run again with the same --run-id; if it names nothing you can fix, "
+              + "report it with the log."));
       return 1;
     });
     return cli.execute(args);
+  }
+
+  /**
+   * Where the stack trace is, for the console message: the launcher's log file (system property
+   * {@value #LOG_FILE_PROPERTY}), else the driver's log (spark-submit, tests).
+   */
+  private static String logHint(String fix) {
+    String file = System.getProperty(LOG_FILE_PROPERTY);
+    return fix + " Details and the stack trace: " + (file == null ? "the driver's log" : file) + ".";
   }
 
   private static boolean isDatabricks(String[] args) {
@@ -101,7 +124,13 @@ public final class LakepipeCli implements Callable<Integer> {
       }
       t = t.getCause();
     }
-    return t.getClass().getSimpleName() + ": " + t.getMessage();
+    // Spark puts the failed task's stack trace into the message text ("Job aborted ... \tat ..."): keep the
+    // lines before it, so the console stays one paragraph.
+    String message = String.valueOf(t.getMessage()).lines()
+        .takeWhile(l -> !l.matches("\\s+at .*") && !l.startsWith("Caused by") && !l.startsWith("Driver stacktrace"))
+        .map(String::strip).filter(l -> !l.isEmpty())
+        .collect(java.util.stream.Collectors.joining(" "));
+    return t.getClass().getSimpleName() + ": " + message;
   }
 
   /** Options every command takes. */

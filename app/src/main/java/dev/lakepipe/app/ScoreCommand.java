@@ -4,7 +4,10 @@ import dev.lakepipe.core.RunContext;
 import dev.lakepipe.core.config.LakepipeConfig;
 import dev.lakepipe.evaluate.ScoreJob;
 import dev.lakepipe.evaluate.ScoreReport;
+import dev.lakepipe.ingest.IngestSettings;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -36,12 +39,29 @@ final class ScoreCommand implements Callable<Integer> {
           + "results.model_registry).")
   String model;
 
+  @Option(names = "--dry-run",
+      description = "Load and validate the conf as a real run does, print what would run (conf, env, run id, the "
+          + "tables read and written) and exit 0 without starting Spark.")
+  boolean dryRun;
+
   @Override
   public Integer call() {
     LakepipeConfig config = common.loadForStages();
     RunContext run = common.runContext();
     PrintWriter out = spec.commandLine().getOut();
-    Stages.withSession(config, "score", spark -> {
+    if (dryRun) {
+      boolean named = IngestSettings.parse(config).sources().stream().anyMatch(s -> s.name().equals(source));
+      List<String> reads = new ArrayList<>();
+      reads.add(named ? DryRun.sources(config).stream().filter(s -> s.startsWith("source " + source + " ("))
+          .findFirst().orElseThrow() : "rows at " + source);
+      reads.add(DryRun.tableName(config, "model-registry"));
+      DryRun.print(out, "score", config, run, common.runId != null, List.of(new DryRun.Step("score", reads,
+          List.of(DryRun.tableName(config, "scores"), DryRun.tableName(config, "quarantine")),
+          List.of("model: " + (model != null ? model + " (--model)"
+              : "the newest blessed model in " + DryRun.tableName(config, "model-registry"))))));
+      return 0;
+    }
+    Stages.withLockedSession(config, "score", "score", run, spark -> {
       ScoreReport report = ScoreJob.run(spark, config, run, source, model);
       out.println("score (run " + run.runId() + "): rows in = scored + quarantined");
       out.print(report.table());

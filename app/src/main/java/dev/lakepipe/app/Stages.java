@@ -7,6 +7,7 @@ import dev.lakepipe.clean.CleanSettings;
 import dev.lakepipe.core.RunContext;
 import dev.lakepipe.core.SparkSessionFactory;
 import dev.lakepipe.core.TableCatalog;
+import dev.lakepipe.core.WarehouseLock;
 import dev.lakepipe.core.config.ConfigProblems;
 import dev.lakepipe.core.config.DatasetSchema;
 import dev.lakepipe.core.config.LakepipeConfig;
@@ -32,18 +33,28 @@ import org.apache.spark.sql.SparkSession;
  */
 final class Stages {
 
-  /** One stage the CLI can run. */
+  /**
+   * One stage the CLI can run, with the tables it reads and writes by their {@code tables.*} key (what
+   * {@code --dry-run} prints; the jobs look the same keys up in the {@link TableCatalog}).
+   */
   enum Stage {
-    INGEST("ingest"),
-    CLEAN("clean"),
-    FEATURES("features"),
-    TRAIN("train"),
-    EVALUATE("evaluate");
+    INGEST("ingest", List.of("ingest-log"), List.of("bronze-records", "quarantine", "ingest-log")),
+    CLEAN("clean", List.of("bronze-records"), List.of("silver-records", "duplicates", "dq-report", "quarantine")),
+    // Features reads its own earlier gold and manifest: rows placed in a split by an earlier run never move.
+    FEATURES("features", List.of("silver-records", "duplicates", "gold-dataset", "split-manifest"),
+        List.of("gold-dataset", "split-manifest", "quarantine")),
+    TRAIN("train", List.of("gold-dataset", "split-manifest"), List.of("training-history", "models")),
+    EVALUATE("evaluate", List.of("gold-dataset", "training-history", "model-registry"),
+        List.of("predictions", "metrics", "confusion", "calibration", "drift", "model-registry"));
 
     final String id;
+    final List<String> reads;
+    final List<String> writes;
 
-    Stage(String id) {
+    Stage(String id, List<String> reads, List<String> writes) {
       this.id = id;
+      this.reads = reads;
+      this.writes = writes;
     }
   }
 
@@ -125,6 +136,19 @@ final class Stages {
         spark.stop();
       }
     }
+  }
+
+  /**
+   * {@link #withSession}, holding the warehouse's lock ({@link WarehouseLock}, path mode) for the whole body, so
+   * one CLI invocation (one Spark application, every stage it runs) writes the warehouse at a time.
+   */
+  static void withLockedSession(LakepipeConfig config, String what, String command, RunContext run,
+      java.util.function.Consumer<SparkSession> body) {
+    withSession(config, what, spark -> {
+      try (WarehouseLock lock = WarehouseLock.acquire(spark, config.tables(), run, "lakepipe " + command)) {
+        body.accept(spark);
+      }
+    });
   }
 
   static void printTables(SparkSession spark, LakepipeConfig config, PrintWriter out) {

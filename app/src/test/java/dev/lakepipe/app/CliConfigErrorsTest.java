@@ -151,6 +151,20 @@ class CliConfigErrorsTest extends SparkTestBase {
 
   @ParameterizedTest
   @ValueSource(strings = {"validate-conf", "ingest"})
+  void confPathThatIsAFolderIsNamedAsAFolder(String command) throws IOException {
+    Path folder = Files.createDirectories(dir.resolve("conf"));
+
+    Result r = cli(command, "--conf", folder.toString());
+
+    assertThat(r.code()).as(r.err()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("Cannot read conf file " + folder.toAbsolutePath() + ": it is a folder.")
+        .contains("Pass --conf with the path of a HOCON file, e.g. " + folder.resolve("application.conf"));
+    assertThat(r.out()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"validate-conf", "ingest"})
   void badEnvListsTheEnvironments(String command) throws IOException {
     Path conf = writeConf(crmSource("delimiter = \";\"", CRM_COLUMNS));
 

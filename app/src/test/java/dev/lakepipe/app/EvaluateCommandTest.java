@@ -1,10 +1,10 @@
 package dev.lakepipe.app;
 
+import static dev.lakepipe.app.CliConfigErrorsTest.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lakepipe.app.CliConfigErrorsTest.Result;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -15,15 +15,6 @@ class EvaluateCommandTest {
 
   @TempDir
   Path dir;
-
-  record Result(int code, String out, String err) {}
-
-  static Result cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = LakepipeCli.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Result(code, out.toString(), err.toString());
-  }
 
   @Test
   void helpListsEvaluateAndScoreWithTheirOptions() {

@@ -82,9 +82,17 @@ final class GoldSplits {
     return spark;
   }
 
+  /** The conf the benchmarks read unless told otherwise: the sample's. */
+  static final String DEFAULT_CONF = "conf/application.conf";
+
   /** The train settings of {@code conf/application.conf} (+ {@code conf/local.conf}) with the warehouse given. */
   static TrainSettings settings(String warehouse) {
-    LakepipeConfig config = LakepipeConfig.load(Path.of("conf/application.conf"), LakepipeConfig.Env.LOCAL,
+    return settings(warehouse, DEFAULT_CONF);
+  }
+
+  /** The train settings of {@code conf} (+ the {@code local.conf} beside it, if any) with the warehouse given. */
+  static TrainSettings settings(String warehouse, String conf) {
+    LakepipeConfig config = LakepipeConfig.load(Path.of(conf), LakepipeConfig.Env.LOCAL,
         Map.of("tables.warehouse", warehouse));
     return TrainSettings.parse(config);
   }

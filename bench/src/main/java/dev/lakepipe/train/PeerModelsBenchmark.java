@@ -38,7 +38,9 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * </ol>
  * Macro-F1 is {@link MacroF1}'s rule for both (classes with support or predictions). Minibatch files are
  * written once before timing (TrainJob reuses them per gold version) and are not part of Lakepipe's time;
- * MLlib reads persisted DataFrames. Arguments: warehouse ({@code lakehouse}), repetitions (3).
+ * MLlib reads persisted DataFrames. Arguments: warehouse ({@code lakehouse}), repetitions (3), the conf whose
+ * {@code train} settings Lakepipe's side uses ({@code conf/application.conf}; another dataset's conf, with its
+ * own warehouse, runs the same comparison on that dataset).
  */
 public final class PeerModelsBenchmark {
 
@@ -51,20 +53,22 @@ public final class PeerModelsBenchmark {
   public static void main(String[] args) {
     String warehouse = args.length > 0 ? args[0] : "lakehouse";
     int reps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    String conf = args.length > 2 ? args[2] : GoldSplits.DEFAULT_CONF;
     long t0 = System.nanoTime();
     SparkSession spark = GoldSplits.localSession("lakepipe peer models benchmark");
     try {
-      run(spark, warehouse, reps);
+      run(spark, warehouse, reps, conf);
     } finally {
       spark.stop();
     }
     System.out.printf(Locale.ROOT, "%nwall time of the whole run: %.0f s%n", (System.nanoTime() - t0) / 1e9);
     System.out.printf(Locale.ROOT, "reproduce: java @bench/target/bench-jvm.options -cp \"bench/target/classes:"
-        + "$(cat bench/target/bench-classpath.txt)\" dev.lakepipe.train.PeerModelsBenchmark %s %d%n", warehouse, reps);
+        + "$(cat bench/target/bench-classpath.txt)\" dev.lakepipe.train.PeerModelsBenchmark %s %d %s%n", warehouse, reps,
+        conf);
   }
 
-  private static void run(SparkSession spark, String warehouse, int reps) {
-    TrainSettings s = GoldSplits.settings(warehouse);
+  private static void run(SparkSession spark, String warehouse, int reps, String conf) {
+    TrainSettings s = GoldSplits.settings(warehouse, conf);
     GoldSplits gold = GoldSplits.load(spark, warehouse, s.batchSize(), s.seed());
     System.out.printf(Locale.ROOT, "data: %s (features run %s): train %d, validation %d, test %d rows; %d "
             + "features, %d classes%nlakepipe: %s %s, %d epochs max, batch %d per worker, 2 workers (local[2]), "

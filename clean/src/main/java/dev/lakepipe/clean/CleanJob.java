@@ -79,10 +79,7 @@ public final class CleanJob {
       long nearKept = duplicates.filter(col("action").equalTo(Deduplication.KEPT)).count();
       long quarantinedCount = quarantined.count();
       long conflictCount = conflicts.count();
-      if (in != keptCount + exact + near + quarantinedCount) {
-        throw LakepipeErrors.conservationBroken(STAGE, in + " in, but " + keptCount + " kept + " + exact
-            + " exact + " + near + " near duplicates + " + quarantinedCount + " quarantined");
-      }
+      checkConservation(in, keptCount, exact, near, quarantinedCount);
 
       long t2 = System.nanoTime();
       QuarantineTable.write(catalog, quarantined);
@@ -100,6 +97,17 @@ public final class CleanJob {
       LOG.info("clean: {} in, {} kept, {} exact and {} near duplicates, {} quarantined ({} in label conflicts)",
           in, keptCount, exact, near, quarantinedCount, conflictCount);
       return report;
+    }
+  }
+
+  /**
+   * The stage's conservation rule, judged on its counts before anything is written: every bronze row is kept,
+   * removed as an exact or near duplicate, or quarantined. Throws the job error (exit code 1) otherwise.
+   */
+  static void checkConservation(long in, long kept, long exact, long near, long quarantined) {
+    if (in != kept + exact + near + quarantined) {
+      throw LakepipeErrors.conservationBroken(STAGE, in + " in, but " + kept + " kept + " + exact
+          + " exact + " + near + " near duplicates + " + quarantined + " quarantined");
     }
   }
 

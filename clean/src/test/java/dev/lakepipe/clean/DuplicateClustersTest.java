@@ -34,6 +34,36 @@ class DuplicateClustersTest extends SparkTestBase {
     assertThat(asMap(ExactDuplicates.groups(in, List.of("text", "label"))).keySet()).containsExactly("a", "b");
   }
 
+  /**
+   * A key of several columns, as a table without text gets by default (label, a number, a category): a row
+   * whose every key column is null (or blank, for strings) is in no group; a row with part of a key is grouped
+   * on it (the missing part counts as empty).
+   * <pre>
+   *   t1  NULL  NULL  NULL    no key
+   *   t2  NULL  NULL  "  "    no key (blank is missing)
+   *   t3  NULL  NULL  ""      no key
+   *   t4  a     1.0   k       \ one group
+   *   t5  a     1.0   k       /
+   *   t6  NULL  2.0   NULL    \ one group: part of a key each, equal
+   *   t7  NULL  2.0   ""      /  (null and "" both count as empty)
+   *   t8  NULL  3.0   NULL    alone
+   * </pre>
+   * Before the rule, t1, t2 (hash of "" and "  " differ: t2 alone) and t3 made the group {t1, t3}.
+   */
+  @Test
+  void rowsWhoseEveryKeyColumnIsMissingAreInNoGroup() {
+    Dataset<Row> in = spark.sql("SELECT _record_id, label, CAST(x AS DOUBLE) AS x, c FROM VALUES "
+        + "('t1', NULL, NULL, NULL), ('t2', NULL, NULL, '  '), ('t3', NULL, NULL, ''), ('t4', 'a', 1.0, 'k'), "
+        + "('t5', 'a', 1.0, 'k'), ('t6', NULL, 2.0, NULL), ('t7', NULL, 2.0, ''), ('t8', NULL, 3.0, NULL) "
+        + "AS v(_record_id, label, x, c)");
+
+    Map<String, String> groups = asMap(ExactDuplicates.groups(in, List.of("label", "x", "c")));
+
+    assertThat(groups.keySet()).containsExactly("t4", "t5", "t6", "t7");
+    assertThat(groups.get("t5")).isEqualTo(groups.get("t4"));
+    assertThat(groups.get("t7")).isEqualTo(groups.get("t6")).isNotEqualTo(groups.get("t4"));
+  }
+
   @Test
   void keeperIsEarliestEventTimeThenSmallestIdWithNullTimesLast() {
     Dataset<Row> in = rows("('a', 'x', 'spam', NULL, 's'), ('b', 'x', 'spam', '2002-08-22 10:00:00', 's'), "

@@ -237,6 +237,55 @@ class RowCleaningTest extends SparkTestBase {
         "r4", List.of("rule:has-sender"), "r5", List.of("fixed:subj"), "r6", List.of())));
   }
 
+  /**
+   * The checks allowed, regex, required and not-blank each fail once, with their exact quarantine message and
+   * raw value, and under action keep each only flags (allowed, regex and not-blank had no keep case above;
+   * required cannot fix). r4's regex sees a null sender, which passes (null is required's job); r5's subject
+   * "  \t " is "" after text normalisation, so the message shows '' and the raw value the original.
+   */
+  @Test
+  void eachStringCheckFailsOnceWithItsMessageAndKeepOnlyFlags() {
+    R[] rows = {new R(1), new R(2).with("content_type", "image/png"), new R(3).with("sender", "not an address"),
+        new R(4).with("sender", null), new R(5).with("subject", "  \t ")};
+    String rules = """
+        rules = [
+          { id = ct, column = content_type, check = allowed, values = ["text/plain", "text/html"], action = %1$s }
+          { id = from, column = sender, check = regex, pattern = "^[^@\\\\s]+@[^@\\\\s]+$", action = %1$s }
+          { id = has-sender, column = sender, check = required, action = %1$s }
+          { id = subj, column = subject, check = not-blank, action = %1$s }
+        ]
+        """;
+
+    RowCleaning.Result q = clean(rules.formatted("quarantine"), rows);
+    Map<String, String> messages = new TreeMap<>();
+    q.quarantined().collectAsList().forEach(row -> messages.put(row.getAs("_record_id"),
+        row.getAs("reason_code") + " " + row.getAs("rule_id") + " " + row.getAs("column_name") + " raw="
+            + row.getAs("raw_value") + " | " + row.getAs("message")));
+    String fix = ". Correct the value in the source, or change clean.rules[";
+    assertThat(messages).containsExactlyEntriesOf(new TreeMap<>(Map.of(
+        "r2", "RULE_FAILED ct content_type raw=image/png | Cannot accept record r2 from src (data/f.csv line 2): "
+            + "column content_type value 'image/png' is not one of text/plain, text/html (rule 'ct')" + fix
+            + "0] ('ct').",
+        "r3", "RULE_FAILED from sender raw=not an address | Cannot accept record r3 from src (data/f.csv line 3): "
+            + "column sender value 'not an address' does not match ^[^@\\s]+@[^@\\s]+$ (rule 'from')" + fix
+            + "1] ('from').",
+        "r4", "RULE_FAILED has-sender sender raw=null | Cannot accept record r4 from src (data/f.csv line 4): "
+            + "column sender is empty (rule 'has-sender')" + fix + "2] ('has-sender').",
+        "r5", "RULE_FAILED subj subject raw=  \t  | Cannot accept record r5 from src (data/f.csv line 5): "
+            + "column subject value '' is blank (rule 'subj')" + fix + "3] ('subj').")));
+    assertThat(flags(q)).containsExactlyEntriesOf(Map.of("r1", List.of()));
+
+    RowCleaning.Result keep = clean(rules.formatted("keep"), rows);
+    assertThat(keep.quarantined().count()).isZero();
+    assertThat(flags(keep)).containsExactlyEntriesOf(new TreeMap<>(Map.of("r1", List.of(),
+        "r2", List.of("rule:ct"), "r3", List.of("rule:from"), "r4", List.of("rule:has-sender"),
+        "r5", List.of("rule:subj"))));
+    // Keep changes no value.
+    assertThat(kept(keep, "content_type")).containsEntry("r2", "image/png");
+    assertThat(kept(keep, "sender")).containsEntry("r3", "not an address").containsEntry("r4", null);
+    assertThat(kept(keep, "subject")).containsEntry("r5", "");
+  }
+
   @Test
   void aRowFailingSeveralRulesIsQuarantinedOnceUnderTheFirst() {
     RowCleaning.Result r = clean("""

@@ -65,6 +65,17 @@ public final class LakepipeErrors {
         stage, detail), null);
   }
 
+  /** Another run holds the warehouse's lock ({@link WarehouseLock}); {@code holder} is null when unreadable. */
+  public static LakepipeException warehouseLocked(String what, String warehouse, String lockFile,
+      WarehouseLock.Owner holder) {
+    String who = holder == null ? "another run" : String.format(Locale.ROOT, "another run (%s)", holder);
+    String since = holder == null ? "" : " since " + holder.since();
+    return new LakepipeException(LakepipeException.Kind.JOB, String.format(Locale.ROOT,
+        "Cannot run %s: %s holds the warehouse %s%s. Wait for it to finish (or set tables.lock-timeout, e.g. 10m, "
+            + "to wait for it), or remove %s if that process is gone.", what, who, warehouse, since, lockFile),
+        null);
+  }
+
   public static LakepipeException jobFailed(String action, String reason, Throwable cause) {
     return new LakepipeException(LakepipeException.Kind.JOB,
         String.format(Locale.ROOT, "Cannot %s: %s", action, reason), cause);

@@ -84,7 +84,8 @@ public final class TableCatalog {
   /**
    * Inserts the rows of {@code rows} whose key is not in the table yet (a MERGE, null-safe on the key, with only a not-matched
    * insert), creating the table on first use. Re-running with the same rows inserts nothing, so retries and
-   * re-runs never duplicate. Returns the number of rows inserted, from Delta's own operation metrics.
+   * re-runs never duplicate. Returns the number of rows inserted by this call's own commit: the MERGE's result
+   * row, or the metrics of version 0 when this call created the table; never another writer's latest commit.
    */
   public long insertNew(TableRef t, Dataset<Row> rows, List<String> keyColumns) {
     if (!exists(t)) {
@@ -95,16 +96,25 @@ public final class TableCatalog {
         rows.write().format("delta").mode(SaveMode.ErrorIfExists).save(t.location());
         register(t);
       }
-      return lastOperationMetric(t, "numOutputRows");
+      // ErrorIfExists succeeded, so this write made version 0 (a concurrent creator's commit would conflict).
+      return operationMetric(t, 0L, "numOutputRows");
     }
-    long before = version(t);
     String condition = keyColumns.stream()
         .map(k -> "t.`" + k + "` <=> s.`" + k + "`")
         .reduce((a, b) -> a + " AND " + b)
         .orElseThrow();
-    delta(t).as("t").merge(rows.as("s"), condition).whenNotMatched().insertAll().execute();
-    // A MERGE that changes nothing commits no version; the last entry in history is then an older one.
-    return version(t) == before ? 0L : lastOperationMetric(t, "numTargetRowsInserted");
+    String view = "lakepipe_merge_source_" + java.util.UUID.randomUUID().toString().replace("-", "");
+    rows.createOrReplaceTempView(view);
+    try {
+      String target = t.location() == null ? t.name() : "delta.`" + t.location().replace("`", "``") + "`";
+      // SQL MERGE returns its own metrics (num_affected/updated/deleted/inserted_rows); a MERGE that changes
+      // nothing commits no version and reports 0.
+      Row result = spark.sql("MERGE INTO " + target + " AS t USING " + view + " AS s ON " + condition
+          + " WHEN NOT MATCHED THEN INSERT *").first();
+      return result.getLong(result.fieldIndex("num_inserted_rows"));
+    } finally {
+      spark.catalog().dropTempView(view);
+    }
   }
 
   /** Appends rows as one Delta transaction, creating the table on first use. */
@@ -198,9 +208,10 @@ public final class TableCatalog {
         && java.util.Objects.equals(new Path(a).toUri().getScheme(), new Path(b).toUri().getScheme());
   }
 
-  private long lastOperationMetric(TableRef t, String metric) {
-    Row last = delta(t).history(1).select("operationMetrics").first();
-    Map<String, String> metrics = JavaConverters.mapAsJavaMap(last.<String, String>getMap(0));
+  private long operationMetric(TableRef t, long version, String metric) {
+    Row commit = delta(t).history().filter(org.apache.spark.sql.functions.col("version").equalTo(version))
+        .select("operationMetrics").first();
+    Map<String, String> metrics = JavaConverters.mapAsJavaMap(commit.<String, String>getMap(0));
     String v = metrics.get(metric);
     return v == null ? 0L : Long.parseLong(v);
   }

@@ -143,11 +143,7 @@ public final class ScoreJob {
       long rejectedRows = rejected.count();
       long incompleteRows = incomplete.count();
       long failedRows = failed.count();
-      if (in != scoredRows + unreadableRows + rejectedRows + incompleteRows + failedRows) {
-        throw LakepipeErrors.conservationBroken(STAGE, in + " rows read, but " + scoredRows + " scored + "
-            + unreadableRows + " unreadable + " + rejectedRows + " rejected by clean's rules + " + incompleteRows
-            + " missing a required value + " + failedRows + " failed to score");
-      }
+      checkConservation(in, scoredRows, unreadableRows, rejectedRows, incompleteRows, failedRows);
 
       Timestamp at = Timestamp.from(run.startedAt());
       List<Column> out = new ArrayList<>(List.of(lit(run.runId()).as(Lineage.RUN_ID), lit(version).as("model_version"),
@@ -174,6 +170,19 @@ public final class ScoreJob {
           incompleteRows, failedRows, version);
       return new ScoreReport(run.runId(), version, source, in, scoredRows, unreadableRows, rejectedRows,
           incompleteRows, failedRows, scoresRef.name());
+    }
+  }
+
+  /**
+   * Conservation, judged before anything is written: every row read is scored or quarantined for one of four
+   * reasons. Throws the job error (exit code 1) otherwise.
+   */
+  static void checkConservation(long in, long scored, long unreadable, long rejected, long incomplete,
+      long failed) {
+    if (in != scored + unreadable + rejected + incomplete + failed) {
+      throw LakepipeErrors.conservationBroken(STAGE, in + " rows read, but " + scored + " scored + "
+          + unreadable + " unreadable + " + rejected + " rejected by clean's rules + " + incomplete
+          + " missing a required value + " + failed + " failed to score");
     }
   }
 

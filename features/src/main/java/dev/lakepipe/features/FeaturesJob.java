@@ -93,10 +93,7 @@ public final class FeaturesJob {
       Dataset<Row> labelRejected = persisted.cut(coverage.rejected());
       long accepted = assigned.count();
       long rejectedCount = rejected.count() + labelRejected.count();
-      if (in != accepted + rejectedCount) {
-        throw LakepipeErrors.conservationBroken(STAGE, in + " silver rows, but " + accepted + " placed in splits + "
-            + rejectedCount + " quarantined");
-      }
+      checkPlaced(in, accepted, rejectedCount);
       SplitManifest.Labels labels = SplitManifest.Labels.of(coverage);
 
       List<LeakageChecks.Check> checks = LeakageChecks.run(assigned, links, s.split(), schema);
@@ -121,10 +118,7 @@ public final class FeaturesJob {
           .withColumn(Lineage.RUN_ID, lit(run.runId())));
       long goldRows = gold.count();
       long augmented = gold.filter(col(Augmentation.AUGMENTED)).count();
-      if (goldRows - augmented != accepted) {
-        throw LakepipeErrors.conservationBroken(STAGE, accepted + " rows placed in splits, but gold has "
-            + (goldRows - augmented) + " original rows");
-      }
+      checkGold(accepted, goldRows, augmented);
 
       String pipelinePath = s.artifactsPath() + "/" + run.runId();
       fitted.save(pipelinePath);
@@ -152,6 +146,28 @@ public final class FeaturesJob {
       LOG.info("features: {} in, {} placed, {} quarantined, {} augmented; splits {}", in, accepted, rejectedCount,
           augmented, perSplit);
       return report;
+    }
+  }
+
+  /**
+   * Conservation after splitting, judged before anything is written: every silver row is placed in a split or
+   * quarantined. Throws the job error (exit code 1) otherwise.
+   */
+  static void checkPlaced(long in, long placed, long quarantined) {
+    if (in != placed + quarantined) {
+      throw LakepipeErrors.conservationBroken(STAGE, in + " silver rows, but " + placed + " placed in splits + "
+          + quarantined + " quarantined");
+    }
+  }
+
+  /**
+   * Conservation after the transform, judged before anything is written: gold holds one original row per placed
+   * row (augmented copies aside). Throws the job error (exit code 1) otherwise.
+   */
+  static void checkGold(long placed, long goldRows, long augmented) {
+    if (goldRows - augmented != placed) {
+      throw LakepipeErrors.conservationBroken(STAGE, placed + " rows placed in splits, but gold has "
+          + (goldRows - augmented) + " original rows");
     }
   }
 

@@ -197,6 +197,10 @@ class FeaturesJobTest extends SparkTestBase {
         "test", Map.of("ham", 3L, "spam", 1L)));
   }
 
+  /**
+   * A failing leakage check stops the stage with the job error (exit code 1), writes the manifest with
+   * checks_passed = false, and leaves gold.dataset as the previous run wrote it (same Delta version, same rows).
+   */
   @Test
   void aNearDuplicatePairAcrossSplitsFailsTheStageWhenConfiguredTo() {
     List<Row> rows = silverRows(30, 10);
@@ -208,23 +212,34 @@ class FeaturesJobTest extends SparkTestBase {
         .write().format("delta").save(dir.resolve("lake/ops/duplicates").toString());
     // Seed 7 is one under which the two rows, placed one by one, land in different splits: found once by
     // trying seeds 1, 2, ... with Splitter.assign under near-duplicates = fail (1 to 6 keep them together).
-    // The failing leakage check below proves it still separates them.
+    // The failing leakage check below proves it still separates them: r-h3 in test, r-h17 in train (seen once,
+    // pinned here so a change in how rows are placed shows up).
     long seed = 7;
 
-    LakepipeConfig withSeed = config("split.near-duplicates = fail\nseed = " + seed);
-    assertThatThrownBy(() -> FeaturesJob.run(spark, withSeed, RunContext.of("f-fail")))
-        .isInstanceOf(LakepipeException.class)
-        .hasMessageStartingWith("Cannot write the splits of run f-fail: 1 leakage check(s) failed: "
-            + "near-duplicates-within-split: 1 near-duplicate pairs span splits, e.g. r-h3 (")
-        .hasMessageContaining("Nothing was written but the manifest (ops.split_manifest, run_id f-fail)");
-    assertThat(Files.exists(dir.resolve("lake/gold/dataset"))).isFalse();
-    assertThat(spark.sql("SELECT DISTINCT checks_passed FROM ops.split_manifest WHERE run_id = 'f-fail'")
-        .collectAsList()).containsExactly(RowFactory.create(false));
-
-    // The same seed with near-duplicates = together keeps the pair in one split and passes.
+    // The same seed with near-duplicates = together keeps the pair in one split and passes: gold version 0.
     FeaturesJob.run(spark, config("seed = " + seed), RunContext.of("f-together"));
     Map<String, String> split = splits();
     assertThat(split.get("r-h3")).isEqualTo(split.get("r-h17"));
+    assertThat(goldVersion()).isZero();
+
+    // near-duplicates = fail: the conf differs, so the rows are placed afresh, the pair apart, and the check fails.
+    LakepipeConfig withSeed = config("split.near-duplicates = fail\nseed = " + seed);
+    assertThatThrownBy(() -> FeaturesJob.run(spark, withSeed, RunContext.of("f-fail")))
+        .isInstanceOfSatisfying(LakepipeException.class, e -> assertThat(e.exitCode()).isEqualTo(1))
+        .hasMessage("Cannot write the splits of run f-fail: 1 leakage check(s) failed: near-duplicates-within-split: "
+            + "1 near-duplicate pairs span splits, e.g. r-h3 (test) ~ r-h17 (train). Set "
+            + "features.split.near-duplicates = together to keep each cluster in one split. Nothing was written but the manifest "
+            + "(ops.split_manifest, run_id f-fail).");
+    assertThat(spark.sql("SELECT DISTINCT checks_passed FROM ops.split_manifest WHERE run_id = 'f-fail'")
+        .collectAsList()).containsExactly(RowFactory.create(false));
+    assertThat(goldVersion()).isZero();
+    assertThat(spark.sql("SELECT run_id, count(*) FROM gold.dataset GROUP BY run_id").collectAsList())
+        .containsExactly(RowFactory.create("f-together", 40L));
+  }
+
+  private long goldVersion() {
+    return spark.sql("DESCRIBE HISTORY delta.`" + dir.resolve("lake/gold/dataset") + "`")
+        .agg(org.apache.spark.sql.functions.max("version")).first().getLong(0);
   }
 
   @Test

@@ -1,5 +1,7 @@
 package dev.lakepipe.features;
 
+import static dev.lakepipe.features.FeaturesJobTest.counts;
+import static dev.lakepipe.features.FeaturesJobTest.splits;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lakepipe.core.RunContext;
@@ -12,7 +14,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
@@ -83,21 +84,6 @@ class PredefinedFeaturesJobTest extends SparkTestBase {
   void writeSilver(List<Row> rows) {
     spark.createDataFrame(rows, SILVER).write().format("delta").mode(SaveMode.Overwrite)
         .option("overwriteSchema", "true").save(dir.resolve("lake/silver/records").toString());
-  }
-
-  static Map<String, Map<String, Long>> counts(String sql) {
-    Map<String, Map<String, Long>> out = new TreeMap<>();
-    for (Row r : spark.sql(sql).collectAsList()) {
-      out.computeIfAbsent(r.getString(0), k -> new TreeMap<>()).put(r.getString(1), r.getLong(2));
-    }
-    return out;
-  }
-
-  static Map<String, String> splits() {
-    Map<String, String> out = new TreeMap<>();
-    spark.sql("SELECT _record_id, split FROM gold.dataset WHERE NOT augmented").collectAsList()
-        .forEach(r -> out.put(r.getString(0), r.getString(1)));
-    return out;
   }
 
   @Test

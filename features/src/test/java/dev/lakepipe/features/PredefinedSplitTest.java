@@ -1,5 +1,7 @@
 package dev.lakepipe.features;
 
+import static dev.lakepipe.features.SplitterTest.links;
+import static dev.lakepipe.features.SplitterTest.splitOf;
 import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -42,8 +44,6 @@ class PredefinedSplitTest extends SparkTestBase {
       .add("event_time", DataTypes.TimestampType).add("sender", DataTypes.StringType)
       .add("split_name", DataTypes.StringType)
       .add("_source", DataTypes.StringType).add("_source_file", DataTypes.StringType);
-  static final StructType LINK = new StructType()
-      .add("removed_record_id", DataTypes.StringType).add("kept_record_id", DataTypes.StringType);
   static final Instant T0 = Instant.parse("2002-08-01T00:00:00Z");
 
   static SplitSettings settings(String hocon) {
@@ -85,20 +85,6 @@ class PredefinedSplitTest extends SparkTestBase {
 
   static Dataset<Row> df(List<Row> rows) {
     return spark.createDataFrame(rows, ROW);
-  }
-
-  static Dataset<Row> links(String... pairs) {
-    List<Row> out = new ArrayList<>();
-    for (int i = 0; i < pairs.length; i += 2) {
-      out.add(RowFactory.create("r-" + pairs[i], "r-" + pairs[i + 1]));
-    }
-    return spark.createDataFrame(out, LINK);
-  }
-
-  static Map<String, String> splitOf(Dataset<Row> assigned) {
-    Map<String, String> out = new TreeMap<>();
-    assigned.select("_record_id", "split").collectAsList().forEach(r -> out.put(r.getString(0), r.getString(1)));
-    return out;
   }
 
   /** split -> label -> rows. */

@@ -3,7 +3,8 @@ package dev.lakepipe.ingest;
 import com.univocity.parsers.common.TextParsingException;
 import com.univocity.parsers.csv.CsvParser;
 import com.univocity.parsers.csv.CsvParserSettings;
-import java.io.Reader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -21,10 +22,16 @@ final class CsvRecords {
 
   private CsvRecords() {}
 
-  /** Reads records until the file ends or {@code out} holds {@code limit} rows. */
-  static void read(InputFile file, SourceSettings source, Reader in, List<Row> out, long limit) {
+  /**
+   * Reads records until the file ends or {@code out} holds {@code limit} rows. When the text stops early (a cut
+   * gzip file, a byte not valid in the charset), the records before are read and a {@link
+   * FileRecordReader.ReadFailure} names the line of the record it cuts short: that record is not read, even
+   * when what was read of it has the header's field count (a value may be cut).
+   */
+  static void read(InputFile file, SourceSettings source, TextReader in, List<Row> out, long limit) {
     SourceSettings.CsvOptions o = source.csv();
     CsvParser parser = new CsvParser(settings(o));
+    in.endAtFailure();
     parser.beginParsing(in);
     try {
       String[] header = null;
@@ -40,12 +47,33 @@ final class CsvRecords {
           return;
         }
         if (row == null) {
+          if (in.failure() != null) {
+            // The text stopped right after a whole record: the next line is where the damage starts.
+            throw new UncheckedIOException(new FileRecordReader.ReadFailure(linesBefore + 1, in.failure()));
+          }
           return;
         }
         long startLine = linesBefore + 1;
         linesBefore = parser.getContext().currentLine();
+        boolean stopped = parser.getContext().isStopped();
+        if (stopped && in.failure() != null) {
+          // The text stopped inside this record (a record that ends at a line break is not marked stopped).
+          throw new UncheckedIOException(new FileRecordReader.ReadFailure(startLine, in.failure()));
+        }
         if (row.length == 1 && (row[0] == null || row[0].equals("\r"))) {
           continue;
+        }
+        // Read once: univocity hands the parsed content out once and then returns null.
+        String content = stopped ? parser.getContext().currentParsedContent() : null;
+        if (stopped && parser.getContext().currentLine() > startLine && endsInsideQuotes(content, o)) {
+          // The parser met the end of the file inside a quoted field: every line after the quote was
+          // swallowed into this one field, so the record (whatever its field count) is not trustworthy.
+          out.add(RawRecords.error(file, startLine, RawRecords.MALFORMED_RECORD,
+              "Line " + startLine + " of " + file.path() + " opens a quote (" + o.quote() + ") that is never "
+                  + "closed: line " + startLine + " to the end of the file was read as one record. Close or escape the quote (escape '"
+                  + o.escape() + "'), or set ingest.sources." + source.name() + ".quote.",
+              content));
+          return;
         }
         stripCarriageReturn(row);
         if (header == null) {
@@ -81,19 +109,27 @@ final class CsvRecords {
 
   /**
    * The header's field names as ingest keys them (trimmed), or an empty list for an empty file. Reads one
-   * record with the same dialect and parser settings as {@link #read}.
+   * record with the same dialect and parser settings as {@link #read}; throws the read failure when the text
+   * stops before the header ends.
    */
-  static List<String> header(Reader in, SourceSettings.CsvOptions o) {
+  static List<String> header(TextReader in, SourceSettings.CsvOptions o) throws IOException {
     CsvParser parser = new CsvParser(settings(o));
+    in.endAtFailure();
     parser.beginParsing(in);
     try {
       String[] row;
       while ((row = parser.parseNext()) != null) {
+        if (parser.getContext().isStopped() && in.failure() != null) {
+          throw in.failure();
+        }
         if (row.length == 1 && (row[0] == null || row[0].equals("\r"))) {
           continue;
         }
         stripCarriageReturn(row);
         return Arrays.asList(trimmed(row));
+      }
+      if (in.failure() != null) {
+        throw in.failure();
       }
       return List.of();
     } finally {
@@ -119,7 +155,37 @@ final class CsvRecords {
     s.setIgnoreLeadingWhitespaces(false);
     s.setIgnoreTrailingWhitespaces(false);
     s.setHeaderExtractionEnabled(false);
+    // Read on the task's own thread (as Spark's CSV source does): one task per file is the parallelism, and the
+    // end of the text (and why it ended) is known when the parser returns.
+    s.setReadInputOnSeparateThread(false);
     return s;
+  }
+
+  /** Whether the raw text of a record ends inside a quoted field (a quote opened and never closed). */
+  static boolean endsInsideQuotes(String raw, SourceSettings.CsvOptions o) {
+    if (raw == null) {
+      return false;
+    }
+    char quote = o.quote();
+    char escape = o.escape();
+    boolean inside = false;
+    boolean fieldStart = true;
+    for (int i = 0; i < raw.length(); i++) {
+      char c = raw.charAt(i);
+      if (inside) {
+        boolean escapedQuote = c == escape && i + 1 < raw.length() && raw.charAt(i + 1) == quote;
+        if (escapedQuote) {
+          i++;
+        } else if (c == quote) {
+          inside = false;
+        }
+        fieldStart = false;
+      } else {
+        inside = c == quote && fieldStart;
+        fieldStart = c == o.delimiter() || c == '\n';
+      }
+    }
+    return inside;
   }
 
   private static void stripCarriageReturn(String[] row) {

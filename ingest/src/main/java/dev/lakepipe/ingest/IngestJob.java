@@ -51,6 +51,18 @@ public final class IngestJob {
         () -> new IngestJob.Run(spark, config, settings, run).execute());
   }
 
+  /**
+   * Conservation of the bronze write: the MERGE inserted exactly the rows the per-file counts call new (read
+   * minus quarantined minus already in bronze). Throws the job error (exit code 1) otherwise; the quarantine is
+   * written by then, the ingest log not, so the next run reads the files again.
+   */
+  static void checkInserted(long inserted, long expectedInserted) {
+    if (inserted != expectedInserted) {
+      throw LakepipeErrors.conservationBroken(STAGE, "bronze MERGE inserted " + inserted + " rows but "
+          + expectedInserted + " were new; a key column may not be unique (check key-column of JDBC sources)");
+    }
+  }
+
   /** The state of one run; keeps {@link #run} readable. */
   private static final class Run {
     private final SparkSession spark;
@@ -102,6 +114,10 @@ public final class IngestJob {
       }
       String root = SourceFiles.root(spark, source).toString();
       List<InputFile> all = SourceFiles.list(spark, source);
+      if (all.isEmpty()) {
+        LOG.warn("ingest: source '{}' has no files under {} (include '{}'); nothing to read. If data was expected, "
+            + "check ingest.sources.{}.path and .include.", source.name(), root, source.include(), source.name());
+      }
       IngestLog.Seen seen = log.seen(source.name());
       List<InputFile> candidates = all.stream().filter(f -> !seen.unchanged(f)).toList();
       List<String> sums = SourceFiles.checksums(spark, candidates);
@@ -163,11 +179,18 @@ public final class IngestJob {
         c[2] += quarantined;
         c[3] += present;
       }
-      long expectedInserted = bySource.values().stream().mapToLong(c -> c[1]).sum();
-      if (inserted != expectedInserted) {
-        throw LakepipeErrors.conservationBroken(STAGE, "bronze MERGE inserted " + inserted + " rows but "
-            + expectedInserted + " were new; a key column may not be unique (check key-column of JDBC sources)");
+      // A file with no records (empty, or a CSV header only) is logged too, with zero counts: it was read, and
+      // the next run need not read it again.
+      java.util.Set<String> counted = new java.util.HashSet<>();
+      perFile.forEach(r -> counted.add(r.getString(1)));
+      for (InputFile f : filesByPath.values()) {
+        if (!counted.contains(f.path())) {
+          entries.add(new IngestLog.Entry(f.source(), f.path(), f.size(), f.modificationTime(),
+              checksumsByPath.get(f.path()), 0, 0, 0, 0));
+        }
       }
+      long expectedInserted = bySource.values().stream().mapToLong(c -> c[1]).sum();
+      checkInserted(inserted, expectedInserted);
       log.write(run.runId(), Timestamp.from(run.startedAt()), entries);
 
       List<IngestReport.SourceCounts> counts = new ArrayList<>();

@@ -1,6 +1,8 @@
 package dev.lakepipe.ingest;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
@@ -14,11 +16,15 @@ import org.apache.spark.sql.Row;
 /**
  * JSON Lines: one JSON object per line; blank lines are skipped. Top-level fields become raw strings (numbers
  * and booleans as written, nested values as JSON text); a line that is not a JSON object is a
- * {@code MALFORMED_RECORD} naming its line.
+ * {@code MALFORMED_RECORD} naming its line. A string value has no length limit (Jackson's default of 20,000,000
+ * characters would make a longer field a malformed line); Jackson's other limits stand: a number of more than
+ * 1,000 digits or nesting deeper than 1,000 levels is a {@code MALFORMED_RECORD}.
  */
 final class JsonLinesRecords {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+      .build());
 
   private JsonLinesRecords() {}
 
@@ -26,7 +32,7 @@ final class JsonLinesRecords {
   static void read(InputFile file, BufferedReader in, List<Row> out, long limit) throws IOException {
     long lineNo = 0;
     String line;
-    while (out.size() < limit && (line = in.readLine()) != null) {
+    while (out.size() < limit && (line = readLine(in, lineNo + 1)) != null) {
       lineNo++;
       if (line.isBlank()) {
         continue;
@@ -53,6 +59,14 @@ final class JsonLinesRecords {
         fields.put(e.getKey(), v.isNull() ? null : v.isValueNode() ? v.asText() : v.toString());
       }
       out.add(RawRecords.ok(file, lineNo, fields));
+    }
+  }
+
+  private static String readLine(BufferedReader in, long lineNo) throws IOException {
+    try {
+      return in.readLine();
+    } catch (IOException e) {
+      throw new FileRecordReader.ReadFailure(lineNo, e);
     }
   }
 

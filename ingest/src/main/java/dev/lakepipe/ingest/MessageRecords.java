@@ -56,30 +56,46 @@ final class MessageRecords {
       java.util.regex.Pattern.compile("(?i)charset\\s*=\\s*\"?([A-Za-z0-9_.:-]+)");
 
   /**
-   * Decodes with the configured charset when the bytes are valid in it; otherwise (old mail is often
-   * Latin-1 or windows-1252 whatever the source says) with the charset the message declares, else
-   * windows-1252, so text is never mangled into replacement characters when it can be read.
+   * Decodes as UTF-8 when the bytes are valid UTF-8 (and the configured charset reads ASCII as ASCII), else with
+   * the configured charset when the bytes are valid in it; otherwise (old mail is often Latin-1 or windows-1252
+   * whatever the source says) with the charset the message declares, else windows-1252, so text is never
+   * mangled into replacement characters when it can be read.
    */
   static String decode(byte[] bytes, Charset configured) {
+    if (!configured.equals(java.nio.charset.StandardCharsets.UTF_8) && FileRecordReader.asciiCompatible(configured)) {
+      String utf8 = strict(bytes, java.nio.charset.StandardCharsets.UTF_8);
+      if (utf8 != null) {
+        return utf8;
+      }
+    }
+    String text = strict(bytes, configured);
+    if (text != null) {
+      return text;
+    }
+    String latin = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+    java.util.regex.Matcher m = DECLARED_CHARSET.matcher(latin);
+    if (m.find()) {
+      try {
+        Charset declared = Charset.forName(m.group(1));
+        if (!declared.equals(configured)) {
+          return new String(bytes, declared);
+        }
+      } catch (RuntimeException unknown) {
+        // fall through to windows-1252
+      }
+    }
+    return new String(bytes, Charset.forName("windows-1252"));
+  }
+
+  /** The bytes decoded with {@code charset}, or null when they are not valid in it. */
+  private static String strict(byte[] bytes, Charset charset) {
     try {
-      return configured.newDecoder()
+      return charset.newDecoder()
           .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
           .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
           .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
     } catch (java.nio.charset.CharacterCodingException e) {
-      String latin = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
-      java.util.regex.Matcher m = DECLARED_CHARSET.matcher(latin);
-      if (m.find()) {
-        try {
-          Charset declared = Charset.forName(m.group(1));
-          if (!declared.equals(configured)) {
-            return new String(bytes, declared);
-          }
-        } catch (RuntimeException unknown) {
-          // fall through to windows-1252
-        }
-      }
-      return new String(bytes, Charset.forName("windows-1252"));
+      return null;
     }
   }
 

@@ -80,10 +80,10 @@ public record SourceSample(
     }
     HadoopConf conf = new HadoopConf(spark.sparkContext().hadoopConfiguration());
     try (InputStream in = FileRecordReader.open(conf, file)) {
-      BufferedReader reader = new BufferedReader(FileRecordReader.reader(in, Charset.forName(source.encoding())));
+      TextReader text = FileRecordReader.reader(in, Charset.forName(source.encoding()));
       return switch (source.format()) {
-        case CSV -> CsvRecords.header(reader, source.csv());
-        case JSONL -> JsonLinesRecords.firstRecordFields(reader, JSON_LINES_PEEKED);
+        case CSV -> CsvRecords.header(text, source.csv());
+        case JSONL -> JsonLinesRecords.firstRecordFields(new BufferedReader(text), JSON_LINES_PEEKED);
         default -> throw new IllegalArgumentException("Cannot sample a " + source.format().id() + " source: "
             + "only csv, jsonl and parquet are profiled.");
       };

@@ -6,11 +6,22 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.map;
 
 import dev.lakepipe.core.LakepipeErrors;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.TreeSet;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -26,20 +37,64 @@ final class TableSources {
 
   private TableSources() {}
 
+  /**
+   * Every file's footer is read first, on executors (the tail of each file only): a file that is not Parquet,
+   * cut short or with a damaged footer is one {@code UNREADABLE_FILE} record and the other files are read.
+   * Files are then read in groups of one schema each, so a file whose column has another type (an int that
+   * became a string) is read as written rather than failing the scan or turning into nulls; values become strings
+   * anyway and are typed by the canonicaliser. Every file must have every mapped column (a renamed column is a
+   * conf error naming the file, like a CSV header without a mapped field).
+   */
   static Dataset<Row> parquet(SparkSession spark, SourceSettings source, String root, List<InputFile> files) {
-    Dataset<Row> df = spark.read().parquet(files.stream().map(InputFile::path).toArray(String[]::new));
-    checkMapped(source, df.columns(), files.get(0).path());
+    HadoopConf conf = new HadoopConf(spark.sparkContext().hadoopConfiguration());
+    int slices = Math.min(files.size(), Math.max(1, spark.sparkContext().defaultParallelism() * 4));
+    List<String> footers = JavaSparkContext.fromSparkContext(spark.sparkContext())
+        .parallelize(files, slices)
+        .map(f -> footer(conf, f.path()))
+        .collect();
+    Map<String, List<InputFile>> bySchema = new LinkedHashMap<>();
+    List<Row> unreadable = new ArrayList<>();
+    for (int i = 0; i < files.size(); i++) {
+      InputFile f = files.get(i);
+      String footer = footers.get(i);
+      if (footer.startsWith(FOOTER_ERROR)) {
+        unreadable.add(RawRecords.error(f, 1L, RawRecords.UNREADABLE_FILE, "Cannot read " + f.path()
+            + ": it is not a readable Parquet file (" + footer.substring(FOOTER_ERROR.length()) + "). Replace or "
+            + "repair the file; the other files of source '" + source.name() + "' were read.", null));
+      } else {
+        bySchema.computeIfAbsent(footer, k -> new ArrayList<>()).add(f);
+      }
+    }
+    Dataset<Row> out = spark.createDataFrame(unreadable, RawRecords.SCHEMA);
     String prefix = root.endsWith("/") ? root : root + "/";
-    Column file = col("_metadata.file_path");
-    return df.select(
-        lit(source.name()).as(RawRecords.SOURCE),
-        file.as(RawRecords.FILE),
-        expr("substring(_metadata.file_path, " + (prefix.length() + 1) + ")").as(RawRecords.REL_PATH),
-        col("_metadata.row_index").plus(1).as(RawRecords.ROW),
-        fieldsMap(df.columns()).as(RawRecords.FIELDS),
-        lit(null).cast("string").as(RawRecords.ERROR_CODE),
-        lit(null).cast("string").as(RawRecords.ERROR_MESSAGE),
-        lit(null).cast("string").as(RawRecords.RAW));
+    for (List<InputFile> group : bySchema.values()) {
+      Dataset<Row> df = spark.read().parquet(group.stream().map(InputFile::path).toArray(String[]::new));
+      checkMapped(source, df.columns(), group.get(0).path());
+      Column file = col("_metadata.file_path");
+      out = out.union(df.select(
+          lit(source.name()).as(RawRecords.SOURCE),
+          file.as(RawRecords.FILE),
+          expr("substring(_metadata.file_path, " + (prefix.length() + 1) + ")").as(RawRecords.REL_PATH),
+          col("_metadata.row_index").plus(1).as(RawRecords.ROW),
+          fieldsMap(df.columns()).as(RawRecords.FIELDS),
+          lit(null).cast("string").as(RawRecords.ERROR_CODE),
+          lit(null).cast("string").as(RawRecords.ERROR_MESSAGE),
+          lit(null).cast("string").as(RawRecords.RAW)));
+    }
+    return out;
+  }
+
+  private static final String FOOTER_ERROR = "error:";
+
+  /** A short digest of a Parquet file's schema, or {@link #FOOTER_ERROR} and why the footer is unreadable. */
+  private static String footer(HadoopConf conf, String path) {
+    try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(new Path(path), conf.get()))) {
+      String schema = reader.getFooter().getFileMetaData().getSchema().toString();
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(schema.getBytes(StandardCharsets.UTF_8)));
+    } catch (IOException | RuntimeException | NoSuchAlgorithmException e) {
+      return FOOTER_ERROR + e.getMessage();
+    }
   }
 
   static Dataset<Row> jdbc(SparkSession spark, SourceSettings source) {

@@ -69,6 +69,10 @@ public record LakepipeConfig(
 
   /** Loads and validates the shared sections and, with them, what {@code stageChecks} checks. */
   public static LakepipeConfig load(Path confFile, Env env, Map<String, String> overrides, SectionCheck stageChecks) {
+    if (Files.isDirectory(confFile)) {
+      throw LakepipeErrors.usage("Cannot read conf file " + confFile.toAbsolutePath() + ": it is a folder. Pass "
+          + "--conf with the path of a HOCON file, e.g. " + confFile.resolve("application.conf") + ".");
+    }
     if (!Files.isRegularFile(confFile)) {
       throw LakepipeErrors.usage("Cannot read conf file " + confFile.toAbsolutePath()
           + ": no such file. Pass --conf with the path of a HOCON file, e.g. conf/application.conf.");

@@ -11,8 +11,11 @@ import java.util.regex.Pattern;
  * table {@code db.name} is a Delta table at {@code <warehouse>/db/name}, registered in the session catalog
  * so SQL can name it. In {@code metastore} mode (Hive metastore, Databricks Unity/Hive) tables are created
  * and read by name.
+ *
+ * <p>{@code lockTimeout} is how long a stage command waits for another run's lock on a path-mode warehouse
+ * ({@link dev.lakepipe.core.WarehouseLock}) before failing; zero fails at once.
  */
-public record TableSettings(Mode mode, String warehouse, Map<String, String> names) {
+public record TableSettings(Mode mode, String warehouse, Map<String, String> names, java.time.Duration lockTimeout) {
 
   public enum Mode { PATH, METASTORE }
 
@@ -42,11 +45,17 @@ public record TableSettings(Mode mode, String warehouse, Map<String, String> nam
     names = Map.copyOf(names);
   }
 
+  /** Settings with the default lock timeout (zero: a held lock fails the run at once). */
+  public TableSettings(Mode mode, String warehouse, Map<String, String> names) {
+    this(mode, warehouse, names, java.time.Duration.ZERO);
+  }
+
   static TableSettings parse(Config root, ConfigProblems problems) {
     Config c = root.hasPath("tables") ? root.getConfig("tables") : com.typesafe.config.ConfigFactory.empty();
     Set<String> allowed = new java.util.HashSet<>(DEFAULT_NAMES.keySet());
     allowed.add("mode");
     allowed.add("warehouse");
+    allowed.add("lock-timeout");
     problems.rejectUnknownKeys(c, "tables", allowed);
     String modeText = problems.optString(c, "tables", "mode").orElse("path");
     Mode mode;
@@ -67,6 +76,8 @@ public record TableSettings(Mode mode, String warehouse, Map<String, String> nam
         names.put(key, n);
       });
     }
-    return new TableSettings(mode, warehouse, names);
+    java.time.Duration lockTimeout = problems.duration(c, "tables", "lock-timeout", java.time.Duration.ZERO,
+        java.time.Duration.ZERO);
+    return new TableSettings(mode, warehouse, names, lockTimeout);
   }
 }
