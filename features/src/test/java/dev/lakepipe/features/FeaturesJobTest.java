@@ -228,8 +228,8 @@ class FeaturesJobTest extends SparkTestBase {
         .isInstanceOfSatisfying(LakepipeException.class, e -> assertThat(e.exitCode()).isEqualTo(1))
         .hasMessage("Cannot write the splits of run f-fail: 1 leakage check(s) failed: near-duplicates-within-split: "
             + "1 near-duplicate pairs span splits, e.g. r-h3 (test) ~ r-h17 (train). Set "
-            + "features.split.near-duplicates = together to keep each cluster in one split. Nothing was written but the manifest "
-            + "(ops.split_manifest, run_id f-fail).");
+            + "features.split.near-duplicates = together to keep each cluster in one split. Nothing was written "
+            + "but the manifest (ops.split_manifest, run_id f-fail).");
     assertThat(spark.sql("SELECT DISTINCT checks_passed FROM ops.split_manifest WHERE run_id = 'f-fail'")
         .collectAsList()).containsExactly(RowFactory.create(false));
     assertThat(goldVersion()).isZero();
