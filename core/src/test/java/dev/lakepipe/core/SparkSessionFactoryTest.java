@@ -28,16 +28,16 @@ class SparkSessionFactoryTest extends SparkTestBase {
 
   @Test
   void aClusterSessionKeepsItsShuffleSettingsUnlessTheConfSetsThem() {
-    List<String> before = KEYS.stream().map(k -> spark.conf().get(k, "unset")).toList();
+    List<scala.Option<String>> before = KEYS.stream().map(k -> spark.conf().getOption(k)).toList();
     try {
       spark.conf().set("spark.sql.shuffle.partitions", "2");
       spark.conf().unset("spark.sql.adaptive.advisoryPartitionSizeInBytes");
 
-      // Databricks, nothing in the conf: the session's 2 partitions and Spark's 64 MiB default stand; the
-      // built-in defaults set only the time zone.
+      // Databricks, nothing in the conf: the session's 2 partitions and Spark's default advisory size (64 MiB,
+      // shown in bytes) stand; the built-in defaults set only the time zone.
       SparkSessionFactory.create(config(LakepipeConfig.Env.DATABRICKS, ""), "test");
       assertThat(spark.conf().get("spark.sql.shuffle.partitions")).isEqualTo("2");
-      assertThat(spark.conf().get("spark.sql.adaptive.advisoryPartitionSizeInBytes")).isEqualTo("64MB");
+      assertThat(spark.conf().get("spark.sql.adaptive.advisoryPartitionSizeInBytes")).isEqualTo("67108864b");
       assertThat(spark.conf().get("spark.sql.session.timeZone")).isEqualTo("UTC");
 
       // The conf says so: then it is applied.
@@ -54,10 +54,10 @@ class SparkSessionFactoryTest extends SparkTestBase {
       assertThat(spark.conf().get("spark.sql.adaptive.enabled")).isEqualTo("true");
     } finally {
       for (int i = 0; i < KEYS.size(); i++) {
-        if (before.get(i).equals("unset")) {
+        if (before.get(i).isEmpty()) {
           spark.conf().unset(KEYS.get(i));
         } else {
-          spark.conf().set(KEYS.get(i), before.get(i));
+          spark.conf().set(KEYS.get(i), before.get(i).get());
         }
       }
     }
