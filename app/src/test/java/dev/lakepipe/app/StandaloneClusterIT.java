@@ -199,9 +199,12 @@ class StandaloneClusterIT extends SparkTestBase {
 
   @Test
   @Order(4)
-  void clusterModeRunsIngestCleanAndFeaturesWithTheDriverOnAWorker() throws Exception {
+  void clusterModeRunsIngestWithTheDriverOnAWorker() throws Exception {
     Path warehouse = dir.resolve("lake-cluster");
-    for (String stage : List.of("ingest", "clean", "features")) {
+    // Ingest only: what cluster mode adds (the driver on a worker, reading the conf by path, writing the tables
+    // from there) is the same for every stage, and each stage costs a driver start-up on a 2-core machine. The
+    // client-mode test runs every stage on the cluster's executors.
+    for (String stage : List.of("ingest")) {
       Submitted s = submit("cluster-" + stage, cluster, clusterMode(), stage, "r1", warehouse);
       String submitOutput = finish(s);
       Matcher m = Pattern.compile("driver-\\d{14}-\\d{4}").matcher(submitOutput);
@@ -217,11 +220,11 @@ class StandaloneClusterIT extends SparkTestBase {
           driver.path("worker").asText(), stdout, driverDir).isEqualTo("FINISHED");
       assertThat(driver.path("worker").asText()).startsWith("worker-");
       assertThat(stdout).contains(stage + " (run r1)");
-      if (stage.equals("clean")) {
-        assertThat(cleanRow(stdout)).containsExactly(cleanRow(Files.readString(reference.log)));
-      }
     }
-    assertSameTables(reference.warehouse, warehouse, "r1", "r1");
+    assertThat(contents(warehouse, "bronze/records", "r1")).as("bronze/records")
+        .isEqualTo(contents(reference.warehouse, "bronze/records", "r1")).isNotEmpty();
+    assertThat(rows(warehouse, "SELECT stage, count(*) FROM %s GROUP BY stage", "ops/quarantine"))
+        .containsExactly("ingest|2");
   }
 
   // ---- submitting
