@@ -4,24 +4,38 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * The small two-source dataset the job-jar tests submit (ShadedJarSubmitIT, YarnClusterIT): a CSV export as
- * Excel writes it and a JSON Lines export, with the conf that maps both. Counts by hand:
+ * A small two-source dataset and its conf, for the tests that run the whole pipeline from the job jar (a
+ * {@code local[2]} spark-submit and a standalone cluster). Ingest's counts, worked out by hand:
  * <ul>
- *   <li>crm ({@code crm/messages.csv}, 1 file): BOM, {@code ';'}, CRLF, a quoted multi-line body; 3 rows, one
- *       without a label (quarantined by ingest: label is required), so 3 read, 2 written, 1 quarantined;</li>
- *   <li>export ({@code export/part-1.jsonl}, {@code export/part-2.jsonl}, 2 files): 3 + 42 records, one without
- *       an id (quarantined), so 45 read, 44 written, 1 quarantined. part-2 holds m0..m41, 21 ham and 21 spam of
- *       distinct words, so train, validation and test all exist and a model has something to learn.</li>
+ *   <li>source {@code crm}: one CSV file (BOM, {@code ;}, CRLF, a quoted multi-line body) of 3 rows, one without
+ *       a label: 3 read, 2 written, 1 quarantined (label is required);</li>
+ *   <li>source {@code export}: two JSON Lines files, {@code part-1} with 3 records (one without an id: quarantined)
+ *       and {@code part-2} with the 42 labelled messages of {@link #labelledMessages()}: 45 read, 44 written,
+ *       1 quarantined.</li>
  * </ul>
+ * So bronze holds 46 rows, ops.quarantine 2. Train uses minibatches of 8 rows, so the train split is more
+ * than one minibatch and two training workers both get some.
  */
 final class TinyDataset {
 
   private TinyDataset() {}
 
-  /** Writes {@code in/crm} and {@code in/export} under {@code in}; returns {@code in}. */
+  /** Writes the sources under {@code dir/in} and the conf {@code dir/tiny.conf}; returns the conf. */
+  static Path write(Path dir) throws IOException {
+    Path in = writeSources(dir.resolve("in"));
+    Path conf = dir.resolve("tiny.conf");
+    Files.writeString(conf, conf(in.toString()), StandardCharsets.UTF_8);
+    return conf;
+  }
+
+  /** Writes the two sources under {@code in} ({@code crm/}, {@code export/}); returns {@code in}. */
   static Path writeSources(Path in) throws IOException {
     Path crm = Files.createDirectories(in.resolve("crm"));
     Files.writeString(crm.resolve("messages.csv"), "\uFEFFmessage_id;subject;content;is_spam\r\n"
@@ -34,12 +48,15 @@ final class TinyDataset {
         + "{\"msg_id\": null, \"subj\": \"no id\", \"body\": \"text two\", \"class\": \"spam\"}\n"
         + "{\"msg_id\": \"<e3@x>\", \"subj\": \"yo\", \"body\": \"text three\", \"class\": \"spam\"}\n",
         StandardCharsets.UTF_8);
+    // 21 ham and 21 spam messages of distinct words, so train, validation and test all exist and the model
+    // has something to learn (the four rows above have one label each and stay in train).
     Files.writeString(export.resolve("part-2.jsonl"), labelledMessages(), StandardCharsets.UTF_8);
     return in;
   }
 
-  /** The conf of the dataset with its sources at {@code in + "/crm"} and {@code in + "/export"} (a path or URI). */
+  /** The conf over sources written by {@link #writeSources} under {@code in} (a local path or a URI). */
   static String conf(String in) {
+    String root = in.endsWith("/") ? in : in + "/";
     return """
         dataset {
           name = "tiny"
@@ -49,18 +66,42 @@ final class TinyDataset {
         ingest.sources {
           crm {
             format = csv
-            path = "%s/crm"
+            path = "%scrm"
             delimiter = ";"
             columns { id = "message_id", text = "content", subject = "subject", label = "is_spam" }
           }
           export {
             format = jsonl
-            path = "%s/export"
+            path = "%sexport"
             columns { id = "msg_id", text = "body", subject = "subj", label = "class" }
           }
         }
-        """.formatted(in, in);
+        train { batch-size = 8, epochs = 3 }
+        """.formatted(root, root);
   }
+
+  /**
+   * Ingest's per-source report lines of the CLI's output: source -> files, read, written, quarantined, already
+   * present.
+   */
+  static Map<String, long[]> reportRows(String out) {
+    Map<String, long[]> rows = new LinkedHashMap<>();
+    for (String line : out.lines().toList()) {
+      Matcher m = REPORT_ROW.matcher(line);
+      if (m.matches() && !m.group(1).equals("source") && !m.group(1).equals("total")
+          && !m.group(2).matches("\\d+")) {
+        long[] c = new long[5];
+        for (int i = 0; i < 5; i++) {
+          c[i] = Long.parseLong(m.group(i + 3));
+        }
+        rows.put(m.group(1), c);
+      }
+    }
+    return rows;
+  }
+
+  private static final Pattern REPORT_ROW =
+      Pattern.compile("^(\\S+)\\s+(\\S+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s*$");
 
   /** 42 JSON lines, ids m0..m41, alternating ham and spam, each text eight words of its class's vocabulary. */
   static String labelledMessages() {

@@ -136,7 +136,7 @@ class YarnClusterIT extends SparkTestBase {
     String warehouse = warehouse("client");
     assertSucceeded(s);
     // files, read, written, quarantined, already present (TinyDataset's counts).
-    Map<String, long[]> report = ShadedJarSubmitIT.reportRows(s.output);
+    Map<String, long[]> report = TinyDataset.reportRows(s.output);
     assertThat(report.get("crm")).as(s.output).containsExactly(1, 3, 2, 1, 0);
     assertThat(report.get("export")).as(s.output).containsExactly(2, 45, 44, 1, 0);
     assertThat(s.output).contains("clean (run ", "features (run ", "train (run ", "evaluate (run ");
