@@ -27,9 +27,9 @@ class TimeAtRankTest extends SparkTestBase {
   @Test
   void tiesExtremesAndNeighboursOneMicrosecondApart() {
     Instant y2020 = Instant.parse("2020-01-01T00:00:00Z");
-    Instant first = Instant.parse("0001-01-01T00:00:00Z");
+    Instant first = Instant.parse("1700-01-01T00:00:00Z");
     Instant last = Instant.parse("9999-12-31T23:59:59.999999Z");
-    // In time order: year 1, 2020 three times, 2020 + 1 us, year 9999 (6 rows; given shuffled).
+    // In time order: 1700, 2020 three times, 2020 + 1 us, year 9999 (6 rows; given shuffled).
     Dataset<Row> rows = times(List.of(y2020, last, y2020.plusNanos(1000), first, y2020, y2020));
     assertThat(Splitter.timeAtRank(rows, "t", 0, 6)).isEqualTo(first);
     assertThat(Splitter.timeAtRank(rows, "t", 1, 6)).isEqualTo(y2020);
