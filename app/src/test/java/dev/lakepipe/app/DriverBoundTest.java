@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Input per size n: a CSV source with n/2 rows and a JSON Lines source with n/2 rows, each row a 60-word
  * text of random words (no two alike, so clean keeps every row and the near-duplicate search finds nothing to
  * link), a label ham/spam alternating, an event time one hour apart. Features splits by time (the cut-off
- * search is where an offset-based top-K would collect ~80 % of the rows) with folds and a TF-IDF text vector.
+ * search is where an offset-based top-K would collect ~80 % of the rows) and fits a TF-IDF text vector.
  */
 class DriverBoundTest extends SparkTestBase {
 
@@ -135,7 +135,11 @@ class DriverBoundTest extends SparkTestBase {
 
   /** Task-end events arrive on Spark's listener bus after the job returns; drain it before reading. */
   private static void waitForListenerBus() {
-    spark.sparkContext().listenerBus().waitUntilEmpty(60_000);
+    try {
+      spark.sparkContext().listenerBus().waitUntilEmpty(60_000);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("Spark's listener bus did not drain within 60 s", e);
+    }
   }
 
   private static String conf(Path root, int rows) throws IOException {
@@ -170,7 +174,7 @@ class DriverBoundTest extends SparkTestBase {
           b { format = jsonl, path = "%s", columns { id = "id", text = "body", label = "class", event_time = "at" } }
         }
         features {
-          split { policy = time, fractions { train = 0.8, validation = 0.1, test = 0.1 }, folds = 3 }
+          split { policy = time, fractions { train = 0.8, validation = 0.1, test = 0.1 } }
           text.num-features = 256
         }
         """.formatted(root.resolve("lake"), csv, jsonl);
