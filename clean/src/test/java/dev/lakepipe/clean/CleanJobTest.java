@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  *   r11 TX              spam  2002-05-03    | (earliest) takes the majority label spam, flagged
  *   r12 TX              ham   2002-05-01   /  label:majority
  * </pre>
- * 11 in = 3 kept + 3 exact + 1 near + 4 quarantined.
+ * 11 in = 3 kept + 3 exact + 1 near + 4 quarantined. {@link CleanDeterminismTest} runs these rows (and more) at
+ * several partition counts.
  */
 class CleanJobTest extends SparkTestBase {
 
@@ -113,22 +114,6 @@ class CleanJobTest extends SparkTestBase {
   }
 
   @Test
-  void sameDecisionsAtAnyPartitionCount() {
-    String before = spark.conf().get("spark.sql.shuffle.partitions");
-    try {
-      spark.conf().set("spark.sql.shuffle.partitions", "1");
-      CleanJob.run(spark, config, RunContext.of("p1"));
-      List<String> one = decisions("p1");
-      spark.conf().set("spark.sql.shuffle.partitions", "7");
-      CleanJob.run(spark, config, RunContext.of("p7"));
-      List<String> seven = decisions("p7");
-      assertThat(seven).isEqualTo(one).hasSize(4);
-    } finally {
-      spark.conf().set("spark.sql.shuffle.partitions", before);
-    }
-  }
-
-  @Test
   void keptNearDuplicatesStayInSilverLinkedToTheirKeeper() {
     LakepipeConfig keep = LakepipeConfig.from(com.typesafe.config.ConfigFactory
         .parseString("clean.near-duplicates.action = keep").withFallback(config.raw()), "test conf",
@@ -143,12 +128,6 @@ class CleanJobTest extends SparkTestBase {
         .containsExactly("r10|r12|exact|removed", "r11|r12|exact|removed", "r2|r1|exact|removed",
             "r3|r1|near|kept");
     assertThat(report.table()).contains("1 near duplicates kept in silver, linked to their keeper in ops.duplicates");
-  }
-
-  private List<String> decisions(String runId) {
-    return strings("SELECT concat_ws('|', removed_record_id, kept_record_id, kind, cast(similarity AS string), "
-        + "cluster_size, cluster_label, cast(label_agreement AS string)) FROM ops.duplicates WHERE run_id = '"
-        + runId + "'");
   }
 
   private static String row(String id, String text, String label, String day) {
