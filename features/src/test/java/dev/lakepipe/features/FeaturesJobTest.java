@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.lakepipe.core.LakepipeException;
 import dev.lakepipe.core.RunContext;
 import dev.lakepipe.core.config.LakepipeConfig;
+import dev.lakepipe.core.testing.SparkJobCounter;
 import dev.lakepipe.core.testing.SparkTestBase;
 import dev.lakepipe.core.testing.TestConfigs;
 import java.io.IOException;
@@ -110,7 +111,16 @@ class FeaturesJobTest extends SparkTestBase {
   void writesGoldExportManifestAndAPipelineThatTransformsNewRowsIdentically() throws IOException {
     writeSilver(silverRows(30, 10));
     LakepipeConfig config = config("");
-    FeaturesReport report = FeaturesJob.run(spark, config, RunContext.of("f-1"));
+    FeaturesReport[] out = new FeaturesReport[1];
+    SparkJobCounter.Count cost = SparkJobCounter.measure(spark,
+        () -> out[0] = FeaturesJob.run(spark, config, RunContext.of("f-1")));
+    System.out.println("Fixed cost of one features run on 40 rows: " + cost + "\n" + cost.callSites());
+    // Regression guard for the stage's fixed cost (issue 13, docs/benchmarks.md "Fixed cost"): one features run
+    // on these 40 rows started 115 Spark jobs (349 stages) with a count job per count, 103 (307 stages) with the
+    // counts taken from the jobs that materialise silver, links, splits and gold.
+    assertThat(cost.jobs()).as("Spark jobs of one features run on 40 rows (%s), by call site:%n%s", cost,
+        cost.callSites()).isLessThanOrEqualTo(108);
+    FeaturesReport report = out[0];
 
     assertThat(List.of(report.in(), report.placed(), report.quarantined(), report.augmented()))
         .containsExactly(40L, 40L, 0L, 0L);
