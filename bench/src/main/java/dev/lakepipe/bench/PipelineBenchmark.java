@@ -47,16 +47,15 @@ import org.apache.spark.storage.StorageLevel;
  *       exponent b of time ∝ rows^b (least squares on log-log) and its peak-live ratio 16x / 1x.
  * </ul>
  *
- * <p>Usage: {@code PipelineBenchmark [--quick] [--rows N] [--reps N] [--growth-base N] [--growth-scales 1,4,16]
- * [--out file.json]}. Defaults: quick = 100,000 rows, 3 repetitions, no growth; full = 1,000,000 rows,
- * 3 repetitions, growth at 100,000 × 1, 4, 16. Run from the repository root (the workload reads
+ * <p>Usage: {@code PipelineBenchmark [--quick] [--rows N] [--reps N] [--warmup-rows N] [--growth-base N]
+ * [--growth-scales 1,4,16] [--out file.json]}. Defaults: quick = 100,000 rows, 3 repetitions, a warm-up on 2,000
+ * rows, no growth; full = 1,000,000 rows, 3 repetitions, growth at 100,000 × 1, 4, 16. Run from the repository root (the workload reads
  * {@code sample-data/} and includes {@code conf/application.conf}).
  */
 public final class PipelineBenchmark {
 
   private static final long SEED = 42;
   private static final int ROWS_PER_FILE = 50_000;
-  private static final long WARMUP_ROWS = 2_000;
   private static final String[] STAGES = {"ingest", "clean", "features"};
 
   /** One stage of one pipeline run. */
@@ -78,6 +77,7 @@ public final class PipelineBenchmark {
     boolean quick = Arrays.asList(args).contains("--quick");
     long rows = quick ? 100_000 : 1_000_000;
     int reps = 3;
+    long warmupRows = 2_000;
     long growthBase = 100_000;
     int[] scales = quick ? new int[0] : new int[] {1, 4, 16};
     Path out = null;
@@ -86,6 +86,7 @@ public final class PipelineBenchmark {
         case "--quick" -> { }
         case "--rows" -> rows = Long.parseLong(args[++i].replace("_", ""));
         case "--reps" -> reps = Integer.parseInt(args[++i]);
+        case "--warmup-rows" -> warmupRows = Long.parseLong(args[++i].replace("_", ""));
         case "--growth-base" -> growthBase = Long.parseLong(args[++i].replace("_", ""));
         case "--growth-scales" -> {
           String list = args[++i];
@@ -94,7 +95,7 @@ public final class PipelineBenchmark {
         case "--out" -> out = Path.of(args[++i]);
         default -> {
           System.err.println("PipelineBenchmark: unknown argument " + args[i] + ". Use --quick, --rows N, --reps N, "
-              + "--growth-base N, --growth-scales 1,4,16, --out file.json.");
+              + "--warmup-rows N, --growth-base N, --growth-scales 1,4,16, --out file.json.");
           System.exit(2);
         }
       }
@@ -115,13 +116,13 @@ public final class PipelineBenchmark {
       spark = SparkSessionFactory.create(LakepipeConfig.load(Path.of("conf/application.conf"),
           LakepipeConfig.Env.LOCAL, Map.of("spark.master", "local[2]", "tables.warehouse",
               work.resolve("warehouse-warmup").toString())), "bench");
-      TextWorkload.Summary warm = workload(spark, work, WARMUP_ROWS);
+      TextWorkload.Summary warm = workload(spark, work, warmupRows);
       TextWorkload.Summary main = workload(spark, work, rows);
       // Warm-up: both sides once on the small workload (class loading, JIT, Spark's first jobs).
       long w0 = System.nanoTime();
       pipeline(spark, warm, work.resolve("warehouse-warmup"), probe);
       floor(spark, warm, work.resolve("floor-warmup"));
-      System.out.printf(Locale.ROOT, "warm-up (%,d rows, both sides, not measured): %.1f s%n", WARMUP_ROWS,
+      System.out.printf(Locale.ROOT, "warm-up (%,d rows, both sides, not measured): %.1f s%n", warmupRows,
           (System.nanoTime() - w0) / 1e9);
 
       List<PipelineRun> pipes = new ArrayList<>();
