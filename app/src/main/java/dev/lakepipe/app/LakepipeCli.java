@@ -39,6 +39,7 @@ import picocli.CommandLine.Option;
         InitCommand.class,
         ValidateConfCommand.class,
         SqlCommand.class,
+        ServeSqlCommand.class,
         CommandLine.HelpCommand.class
     },
     footer = {
@@ -156,6 +157,12 @@ public final class LakepipeCli implements Callable<Integer> {
     /** The conf's shared sections, validated; enough for commands that run no stage (sql). */
     LakepipeConfig load() {
       return LakepipeConfig.load(conf, LakepipeConfig.Env.parse(env), overrides == null ? Map.of() : overrides);
+    }
+
+    /** The shared sections and what {@code check} checks (one command's own section), in one message. */
+    LakepipeConfig load(LakepipeConfig.SectionCheck check) {
+      return LakepipeConfig.load(conf, LakepipeConfig.Env.parse(env), overrides == null ? Map.of() : overrides,
+          check);
     }
 
     /** The conf with every stage's settings validated too, all problems in one message. */

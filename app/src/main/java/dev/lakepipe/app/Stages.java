@@ -73,6 +73,7 @@ final class Stages {
     FeaturesSettings.parse(merged, dataset, problems);
     TrainSettings.parse(merged, dataset, problems);
     EvaluateSettings.parse(merged, dataset, problems);
+    ServeSqlSettings.parse(merged, dataset, problems);
   }
 
   static void run(Stage stage, SparkSession spark, LakepipeConfig config, RunContext run, PrintWriter out) {

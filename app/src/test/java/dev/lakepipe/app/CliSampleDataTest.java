@@ -99,9 +99,26 @@ class CliSampleDataTest extends SparkTestBase {
     }
   }
 
+  /**
+   * Rows ingest quarantines per source: the corpus's date dirt, which sample-data/manifest.json does not classify
+   * that far (its date_not_normalised also counts the "-0000" offsets ingest accepts as UTC). Measured once
+   * on the sample with {@code ./lakepipe run} then {@code ./lakepipe sql "SELECT _source, reason_code,
+   * column_name, count(*) FROM ops.quarantine WHERE stage = 'ingest' GROUP BY 1, 2, 3"}; the breakdown is
+   * {@link #INGEST_QUARANTINE}.
+   */
+  private static final Map<String, Long> INGEST_QUARANTINED = Map.of("crm", 10L, "emails", 34L, "export", 23L);
+  /**
+   * source|reason|column|rows, measured as above. Every one is an unreadable Date (no time zone, an impossible
+   * offset, rule names folded into the header) but one: the export's record without a Message-ID, which the
+   * manifest counts (missing_msg_id.export = 1; emails 0, crm 0).
+   */
+  private static final List<String> INGEST_QUARANTINE = List.of("crm|BAD_TIMESTAMP|event_time|10",
+      "emails|BAD_TIMESTAMP|event_time|34", "export|BAD_TIMESTAMP|event_time|22", "export|MISSING_REQUIRED|id|1");
+
   @Test
   void runThenSqlThenIdempotentIngest() throws IOException {
     Map<String, Long> expectedRead = expectedReadCounts(repoRoot().resolve("sample-data"));
+    JsonNode manifest = new ObjectMapper().readTree(repoRoot().resolve("sample-data/manifest.json").toFile());
 
     // 1. The whole pipeline on the sample data.
     Result run = cli(withConf("run"));
@@ -115,12 +132,20 @@ class CliSampleDataTest extends SparkTestBase {
       long written = c[2];
       long quarantined = c[3];
       long present = c[4];
-      assertThat(read).as("%s read", s).isEqualTo(expectedRead.get(s));
+      // read = the manifest's records per source: crm 400, emails 600, export 600.
+      assertThat(read).as("%s read", s).isEqualTo(manifest.at("/totals/" + s).asLong()).isEqualTo(expectedRead.get(s));
       assertThat(present).as("%s already present", s).isZero();
-      assertThat(written + quarantined).as("%s written + quarantined", s).isEqualTo(read);
-      assertThat(written).as("%s written", s).isPositive();
+      assertThat(quarantined).as("%s quarantined", s).isEqualTo(INGEST_QUARANTINED.get(s));
+      // written = read - quarantined: crm 400 - 10 = 390, emails 600 - 34 = 566, export 600 - 23 = 577.
+      assertThat(written).as("%s written", s)
+          .isEqualTo(manifest.at("/totals/" + s).asLong() - INGEST_QUARANTINED.get(s));
       quarantinedTotal += quarantined;
     }
+    // 400 + 600 + 600 = 1,600 read; 10 + 34 + 23 = 67 quarantined; 1,533 written.
+    assertThat(quarantinedTotal).isEqualTo(67);
+    // emails: one file per message, 373 ham + 227 spam; export: 2 files; crm: 1.
+    assertThat(report.get("emails")[0]).isEqualTo(manifest.at("/files/emails~1ham~1").asLong()
+        + manifest.at("/files/emails~1spam~1").asLong());
     assertThat(report.get("emails")[0]).as("emails files").isEqualTo(expectedRead.get("emails"));
     assertThat(report.get("export")[0]).as("export files").isEqualTo(2);
     assertThat(report.get("crm")[0]).as("crm files").isEqualTo(1);
@@ -168,9 +193,21 @@ class CliSampleDataTest extends SparkTestBase {
     long exact = Long.parseLong(clean.group(3));
     long near = Long.parseLong(clean.group(4));
     long cleanQuarantined = Long.parseLong(clean.group(5));
-    assertThat(in).isEqualTo(bronzeRows);
+    assertThat(in).isEqualTo(bronzeRows).isEqualTo(1533);
     assertThat(kept + exact + near + cleanQuarantined).isEqualTo(in);
-    assertThat(exact).as("the sample's sources overlap on purpose").isPositive();
+    assertThat(breakdown(quarantinePath, "stage = 'ingest'", "_source", "reason_code", "coalesce(column_name, '')"))
+        .isEqualTo(INGEST_QUARANTINE);
+    // Exact duplicates: the sources overlap on purpose (manifest overlaps: emails-export 100, export-crm 50,
+    // emails-crm 0) and each source repeats a few bodies (duplicate_bodies.*.duplicate_records: emails 10,
+    // export 9, crm 5). CLEAN_DUPLICATES says which source pairs the 149 exact and 78 near come from.
+    assertThat(List.of(exact, near, cleanQuarantined, Long.parseLong(clean.group(6)), kept))
+        .as("exact, near, quarantined, label conflicts, kept").containsExactly(149L, 78L, 22L, 0L, 1284L);
+    assertThat(breakdown(warehouse.resolve("ops/duplicates").toString(), "true", "kind", "removed_source",
+        "kept_source")).isEqualTo(CLEAN_DUPLICATES);
+    assertThat(breakdown(quarantinePath, "stage = 'clean'", "reason_code", "coalesce(rule_id, '')",
+        "substr(raw_value, 1, 4)")).isEqualTo(CLEAN_QUARANTINE);
+    assertThat(run.out()).contains("near-duplicate search: 668 candidate pairs, 103 verified, 0 oversized buckets "
+        + "(0 rows) capped");
     assertThat(spark.read().format("delta").load(warehouse.resolve("silver/records").toString()).count())
         .isEqualTo(kept);
     assertThat(spark.read().format("delta").load(warehouse.resolve("ops/duplicates").toString())
@@ -206,6 +243,40 @@ class CliSampleDataTest extends SparkTestBase {
     assertThat(latestVersion(bronzePath)).isEqualTo(bronzeVersion);
     assertThat(spark.read().format("delta").load(quarantinePath).count()).isEqualTo(quarantineRows);
     assertThat(latestVersion(quarantinePath)).isEqualTo(quarantineVersion);
+  }
+
+  /**
+   * kind|removed source|kept source|rows of ops.duplicates on the sample, measured once with {@code ./lakepipe run}
+   * then {@code ./lakepipe sql "SELECT kind, removed_source, kept_source, count(*) FROM ops.duplicates GROUP BY 1,
+   * 2, 3"}. Near duplicates depend on MinHash/LSH (seed 42) and the 0.8 Jaccard threshold, so they are pinned, not
+   * derived.
+   */
+  private static final List<String> CLEAN_DUPLICATES = List.of(
+      // Exact 149: across sources 1 + 21 + 1 + 44 + 24 + 36 = 127 of the manifest's 150 overlapping messages
+      // (emails-export 100: 44 + 36 = 80; export-crm 50: 21 + 24 = 45; emails-crm 0, yet 1 + 1 = 2 rows of
+      // different messages with equal bodies); the rest had a copy quarantined at ingest or clean, or decode
+      // differently (a charset in the raw mail against U+FFFD in the export). Within a source crm 6, emails 9,
+      // export 7 = 22 (the manifest counts 5, 10 and 9 byte-identical repeats; quarantine and normalisation
+      // move a few).
+      "exact|crm|crm|6", "exact|crm|emails|1", "exact|crm|export|21", "exact|emails|crm|1",
+      "exact|emails|emails|9", "exact|emails|export|44", "exact|export|crm|24", "exact|export|emails|36",
+      "exact|export|export|7",
+      // Near 78: re-sent messages with small changes, in every pair of sources.
+      "near|crm|crm|7", "near|crm|emails|9", "near|crm|export|6", "near|emails|crm|10", "near|emails|emails|11",
+      "near|emails|export|7", "near|export|crm|9", "near|export|emails|11", "near|export|export|8");
+  /**
+   * reason|rule|first 4 characters of the raw value (the year)|rows of clean's quarantine, measured as above:
+   * 21 Y2K-bug years 0102 and one 2020, outside event-time-range 1995..2005.
+   */
+  private static final List<String> CLEAN_QUARANTINE = List.of("RULE_FAILED|event-time-range|0102|21",
+      "RULE_FAILED|event-time-range|2020|1");
+
+  /** "a|b|...|count" per group of a Delta table's rows, sorted. */
+  private static List<String> breakdown(String path, String filter, String... columns) {
+    String keys = String.join(", ", columns);
+    return spark.read().format("delta").load(path).filter(filter)
+        .selectExpr("concat_ws('|', " + keys + ", cast(count(*) OVER (PARTITION BY " + keys + ") AS STRING))")
+        .distinct().collectAsList().stream().map(r -> r.getString(0)).sorted().toList();
   }
 
   /** The train report's model line: version, best epoch, epochs, stop reason, validation macro-F1, baseline. */
@@ -278,19 +349,23 @@ class CliSampleDataTest extends SparkTestBase {
     Map<String, Long> silverLabels = new TreeMap<>();
     spark.read().format("delta").load(warehouse.resolve("silver/records").toString()).groupBy("label").count()
         .collectAsList().forEach(r -> silverLabels.put(r.getString(0), r.getLong(1)));
-    Map<String, Long> expected = new TreeMap<>();
-    silverLabels.forEach((label, n) -> {
-      long train = Math.round(n * 0.8);
-      long validation = Math.round(n * 0.9) - train;
-      expected.put(label + "/train", train);
-      expected.put(label + "/validation", validation);
-      expected.put(label + "/test", n - train - validation);
-    });
+    // Silver's labels, measured once (./lakepipe sql "SELECT label, count(*) FROM silver.records GROUP BY label");
+    // they depend on which duplicates clean removed, so they are pinned: 871 + 413 = 1,284 kept.
+    assertThat(silverLabels).isEqualTo(Map.of("ham", 871L, "spam", 413L));
+    // Stratified 0.8 / 0.1 / 0.1, cuts at round(n * 0.8) and round(n * 0.9) per label:
+    //   ham 871: round(696.8) = 697 train, round(783.9) = 784, so 784 - 697 = 87 validation, 871 - 784 = 87 test;
+    //   spam 413: round(330.4) = 330 train, round(371.7) = 372, so 42 validation, 413 - 372 = 41 test.
+    Map<String, Long> expected = Map.of("ham/train", 697L, "ham/validation", 87L, "ham/test", 87L,
+        "spam/train", 330L, "spam/validation", 42L, "spam/test", 41L);
     Map<String, Long> actual = new TreeMap<>();
     g.groupBy("label", "split").count().collectAsList()
         .forEach(r -> actual.put(r.getString(0) + "/" + r.getString(1), r.getLong(2)));
     assertThat(actual).isEqualTo(expected);
     assertThat(g.filter("split <> 'test' AND fold IS NULL").count()).isZero();
+    // 4,096 text slots + size_bytes + its missing flag + content_type one-hot (the 6 content types of train,
+    // pipeline_statistics['categorical.content_type.categories'], measured, + 1 unknown) + hour + day of week
+    // + the event-time-missing flag = 4096 + 1 + 1 + 7 + 2 + 1 = 4,108.
+    assertThat(out).contains("labels ham, spam; feature vector size 4108");
 
     Result manifest = cli(withConf("sql", "SELECT split, rows, checks_passed, pipeline_path FROM "
         + "ops.split_manifest ORDER BY split", "--format", "tsv"));

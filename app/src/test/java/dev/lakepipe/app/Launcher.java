@@ -38,6 +38,11 @@ final class Launcher {
 
   /** Starts {@code ./lakepipe args...}; stdout and stderr go to files {@link #finish} reads. */
   Process start(String... args) throws IOException {
+    return start(java.util.Map.of(), args);
+  }
+
+  /** As {@link #start(String...)}, with {@code env} added to the launcher's environment. */
+  Process start(java.util.Map<String, String> env, String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(ROOT.resolve("lakepipe").toString());
     command.addAll(List.of(args));
@@ -48,8 +53,19 @@ final class Launcher {
     pb.environment().put("LAKEPIPE_LOG_FILE", logFile().toString());
     pb.environment().put("LAKEPIPE_DRIVER_MEMORY", "1g");
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    pb.environment().putAll(env);
     Files.createDirectories(logDir);
     return pb.start();
+  }
+
+  /** What the {@code n}-th started run has printed to stdout so far. */
+  String out(int n) throws IOException {
+    return Files.readString(logDir.resolve("run-" + n + ".out"));
+  }
+
+  /** What the {@code n}-th started run has printed to stderr so far. */
+  String err(int n) throws IOException {
+    return Files.readString(logDir.resolve("run-" + n + ".err"));
   }
 
   /** Waits (up to 5 minutes) for the {@code n}-th started run and returns what it printed. */

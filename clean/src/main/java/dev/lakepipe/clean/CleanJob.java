@@ -2,6 +2,8 @@ package dev.lakepipe.clean;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
 import dev.lakepipe.core.LakepipeErrors;
 import dev.lakepipe.core.Persisted;
@@ -54,31 +56,43 @@ public final class CleanJob {
     TableRef bronzeRef = catalog.table("bronze-records");
     TableRef silverRef = catalog.table("silver-records");
     try (Persisted persisted = new Persisted()) {
-      Dataset<Row> bronze = persisted.cut(catalog.read(bronzeRef, "ingest"));
+      Persisted.Cut bronzeCut = persisted.cutAndCount(catalog.read(bronzeRef, "ingest"));
+      Dataset<Row> bronze = bronzeCut.rows();
       RowCleaning.Result rows = RowCleaning.apply(bronze, s.rows(), config.dataset(), run);
       Dataset<Row> kept = persisted.cut(rows.kept());
       long t0 = System.nanoTime();
       Deduplication.Result dedup = Deduplication.apply(kept, s.exactKey(), s.near(), s.keepNear(), s.minAgreement(),
-          config.dataset(), run);
+          config.dataset(), run, persisted);
+      persisted.adopt(dedup.near().components());
+      persisted.adopt(dedup.near().pairs());
 
+      // Each output is materialised once, by the one job that also counts it: the counts below are of the
+      // rows that are written, not of a recomputation.
       List<String> silverColumns = new ArrayList<>(List.of(bronze.columns()));
       silverColumns.add(RowCleaning.FLAGS);
-      Dataset<Row> silver = persisted.cut(dedup.kept()
+      Persisted.Cut silverCut = persisted.cutAndCount(dedup.kept()
           .withColumn(Lineage.RUN_ID, lit(run.runId()))
           .select(silverColumns.stream().map(c -> col(c)).toArray(Column[]::new)));
-      Dataset<Row> duplicates = persisted.cut(dedup.duplicates());
-      Dataset<Row> conflicts = persisted.cut(dedup.quarantined());
-      Dataset<Row> quarantined = persisted.cut(rows.quarantined().unionByName(conflicts));
+      Dataset<Row> silver = silverCut.rows();
+      Column removedRow = col("action").equalTo(Deduplication.REMOVED);
+      Persisted.Cut duplicatesCut = persisted.cutAndCount(dedup.duplicates(),
+          sum(when(removedRow.and(col("kind").equalTo(Deduplication.KIND_EXACT)), 1)),
+          sum(when(removedRow.and(col("kind").equalTo(Deduplication.KIND_NEAR)), 1)),
+          sum(when(col("action").equalTo(Deduplication.KEPT), 1)));
+      Dataset<Row> duplicates = duplicatesCut.rows();
+      Persisted.Cut quarantinedCut = persisted.cutAndCount(rows.quarantined().unionByName(dedup.quarantined()),
+          sum(when(col("reason_code").equalTo(Deduplication.LABEL_CONFLICT), 1)));
+      Dataset<Row> quarantined = quarantinedCut.rows();
+      Dataset<Row> removed = duplicates.filter(removedRow);
 
       long t1 = System.nanoTime();
-      long in = bronze.count();
-      long keptCount = silver.count();
-      Dataset<Row> removed = duplicates.filter(col("action").equalTo(Deduplication.REMOVED));
-      long exact = removed.filter(col("kind").equalTo(Deduplication.KIND_EXACT)).count();
-      long near = removed.filter(col("kind").equalTo(Deduplication.KIND_NEAR)).count();
-      long nearKept = duplicates.filter(col("action").equalTo(Deduplication.KEPT)).count();
-      long quarantinedCount = quarantined.count();
-      long conflictCount = conflicts.count();
+      long in = bronzeCut.count();
+      long keptCount = silverCut.count();
+      long exact = duplicatesCut.aggregate(0);
+      long near = duplicatesCut.aggregate(1);
+      long nearKept = duplicatesCut.aggregate(2);
+      long quarantinedCount = quarantinedCut.count();
+      long conflictCount = quarantinedCut.aggregate(0);
       checkConservation(in, keptCount, exact, near, quarantinedCount);
 
       long t2 = System.nanoTime();

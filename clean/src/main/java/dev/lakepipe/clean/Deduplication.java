@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.when;
 
 import dev.lakepipe.core.JoinColumns;
 import dev.lakepipe.core.Lineage;
+import dev.lakepipe.core.Persisted;
 import dev.lakepipe.core.QuarantineTable;
 import dev.lakepipe.core.RunContext;
 import dev.lakepipe.core.config.DatasetSchema;
@@ -33,7 +34,9 @@ import org.apache.spark.sql.Row;
  *   <li>A cluster whose labels disagree beyond {@code minAgreement} is quarantined whole
  *       ({@code LABEL_CONFLICT}); otherwise the keeper carries the majority label.</li>
  * </ol>
- * Every input row ends in exactly one of: kept, removed as a duplicate, quarantined. Pure: no I/O.
+ * Every input row ends in exactly one of: kept, removed as a duplicate, quarantined. No I/O; the decisions
+ * (one row per clustered row, small) are persisted and materialised once in {@code persisted}, so the kept rows,
+ * the duplicate records and the conflict records read them rather than each re-running the clustering.
  */
 final class Deduplication {
 
@@ -49,13 +52,14 @@ final class Deduplication {
       "similarity", "removed_source", "kept_source", "cluster_size", "cluster_label", "label_agreement",
       Lineage.RUN_ID, "decided_at");
 
+  /** {@code near} is the near-duplicate search's result, persisted by it: release its frames when done. */
   record Result(Dataset<Row> kept, Dataset<Row> duplicates, Dataset<Row> quarantined,
-      NearDuplicates.Stats nearStats) {}
+      NearDuplicates.Stats nearStats, NearDuplicates.Result near) {}
 
   private Deduplication() {}
 
   static Result apply(Dataset<Row> rows, List<String> exactKey, NearDuplicates.Settings near, boolean keepNear,
-      double minAgreement, DatasetSchema schema, RunContext run) {
+      double minAgreement, DatasetSchema schema, RunContext run, Persisted persisted) {
     String eventTime = schema.eventTimeColumn();
     String label = schema.labelColumn();
     String id = Lineage.RECORD_ID;
@@ -89,7 +93,7 @@ final class Deduplication {
 
     // 4. Label decisions per cluster.
     Dataset<Row> decisions = DuplicateClusters.labelDecisions(assignment, rows, label, minAgreement);
-    Dataset<Row> decided = assignment.join(decisions, DuplicateClusters.KEPT_ID);
+    Dataset<Row> decided = persisted.cut(assignment.join(decisions, DuplicateClusters.KEPT_ID));
     Dataset<Row> conflicted = decided.filter(col(DuplicateClusters.CONFLICT));
     Dataset<Row> settled = decided.filter(col(DuplicateClusters.CONFLICT).unary_$bang());
 
@@ -126,7 +130,7 @@ final class Deduplication {
 
     Dataset<Row> duplicates = duplicatesRows(settled, rows, schema, near, run);
     Dataset<Row> quarantined = conflictRows(conflicted, rows, schema, minAgreement, run);
-    return new Result(kept, duplicates, quarantined, nearResult.stats());
+    return new Result(kept, duplicates, quarantined, nearResult.stats(), nearResult);
   }
 
   /** No near-duplicate search (clean.near-duplicates.enabled = false): empty results of the same shape. */

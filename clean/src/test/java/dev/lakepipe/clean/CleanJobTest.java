@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lakepipe.core.RunContext;
 import dev.lakepipe.core.config.LakepipeConfig;
+import dev.lakepipe.core.testing.SparkJobCounter;
 import dev.lakepipe.core.testing.SparkTestBase;
 import dev.lakepipe.core.testing.TestConfigs;
 import java.nio.file.Path;
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  *   r11 TX              spam  2002-05-03    | (earliest) takes the majority label spam, flagged
  *   r12 TX              ham   2002-05-01   /  label:majority
  * </pre>
- * 11 in = 3 kept + 3 exact + 1 near + 4 quarantined.
+ * 11 in = 3 kept + 3 exact + 1 near + 4 quarantined. {@link CleanDeterminismTest} runs these rows (and more) at
+ * several partition counts.
  */
 class CleanJobTest extends SparkTestBase {
 
@@ -77,7 +79,17 @@ class CleanJobTest extends SparkTestBase {
 
   @Test
   void decisionsFollowTheKeeperRuleThresholdsAndLabelAgreementAndRerunsReplace() {
-    CleanReport report = CleanJob.run(spark, config, RunContext.of("clean-1"));
+    CleanReport[] out = new CleanReport[1];
+    SparkJobCounter.Count cost = SparkJobCounter.measure(spark,
+        () -> out[0] = CleanJob.run(spark, config, RunContext.of("clean-1")));
+    System.out.println("Fixed cost of one clean run on 11 rows: " + cost + "\n" + cost.callSites());
+    // Regression guard for the stage's fixed cost (issue 13, docs/benchmarks.md "Fixed cost"): one clean run on
+    // these 11 rows started 236 Spark jobs (801 stages) before the duplicate decisions were persisted once and the
+    // counts taken from the jobs that materialise the outputs, 136 (307 stages) after, Delta's own jobs included.
+    // The margin (about 6 %) absorbs a few jobs; re-running the decisions per output (about 100 jobs) fails here.
+    assertThat(cost.jobs()).as("Spark jobs of one clean run on 11 rows (%s), by call site:%n%s", cost,
+        cost.callSites()).isLessThanOrEqualTo(145);
+    CleanReport report = out[0];
 
     assertThat(List.of(report.in(), report.kept(), report.exactDuplicates(), report.nearDuplicates(),
         report.quarantined(), report.labelConflicts())).containsExactly(11L, 3L, 3L, 1L, 4L, 2L);
@@ -113,22 +125,6 @@ class CleanJobTest extends SparkTestBase {
   }
 
   @Test
-  void sameDecisionsAtAnyPartitionCount() {
-    String before = spark.conf().get("spark.sql.shuffle.partitions");
-    try {
-      spark.conf().set("spark.sql.shuffle.partitions", "1");
-      CleanJob.run(spark, config, RunContext.of("p1"));
-      List<String> one = decisions("p1");
-      spark.conf().set("spark.sql.shuffle.partitions", "7");
-      CleanJob.run(spark, config, RunContext.of("p7"));
-      List<String> seven = decisions("p7");
-      assertThat(seven).isEqualTo(one).hasSize(4);
-    } finally {
-      spark.conf().set("spark.sql.shuffle.partitions", before);
-    }
-  }
-
-  @Test
   void keptNearDuplicatesStayInSilverLinkedToTheirKeeper() {
     LakepipeConfig keep = LakepipeConfig.from(com.typesafe.config.ConfigFactory
         .parseString("clean.near-duplicates.action = keep").withFallback(config.raw()), "test conf",
@@ -143,12 +139,6 @@ class CleanJobTest extends SparkTestBase {
         .containsExactly("r10|r12|exact|removed", "r11|r12|exact|removed", "r2|r1|exact|removed",
             "r3|r1|near|kept");
     assertThat(report.table()).contains("1 near duplicates kept in silver, linked to their keeper in ops.duplicates");
-  }
-
-  private List<String> decisions(String runId) {
-    return strings("SELECT concat_ws('|', removed_record_id, kept_record_id, kind, cast(similarity AS string), "
-        + "cluster_size, cluster_label, cast(label_agreement AS string)) FROM ops.duplicates WHERE run_id = '"
-        + runId + "'");
   }
 
   private static String row(String id, String text, String label, String day) {

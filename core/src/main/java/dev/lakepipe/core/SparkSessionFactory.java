@@ -28,6 +28,20 @@ public final class SparkSessionFactory {
       "spark.sql.parquet.datetimeRebaseModeInWrite", "CORRECTED",
       "spark.sql.parquet.datetimeRebaseModeInRead", "CORRECTED");
 
+  /**
+   * Settings of embedded Spark ({@code --env local}) that the conf does not set itself: adaptive query execution
+   * with partition coalescing, starting from 8 shuffle partitions and coalescing small ones towards 64 MiB (on
+   * 100 rows a shuffle then runs one or two tasks; on millions, as many as the data needs up to the initial
+   * number). Not applied to sessions of other environments (YARN, standalone, Databricks): a cluster's own
+   * settings stand unless {@code spark.conf} in the conf says otherwise. The stages give the same results at any
+   * partition count, so these change speed only.
+   */
+  public static final Map<String, String> EMBEDDED_CONF = Map.of(
+      "spark.sql.adaptive.enabled", "true",
+      "spark.sql.adaptive.coalescePartitions.enabled", "true",
+      "spark.sql.shuffle.partitions", "8",
+      "spark.sql.adaptive.advisoryPartitionSizeInBytes", "64m");
+
   /** The master of embedded Spark (env local) when neither the conf nor a launcher sets one. */
   public static final String LOCAL_MASTER = "local[*]";
 
@@ -47,6 +61,13 @@ public final class SparkSessionFactory {
       // Keep Spark's own catalog folder inside the warehouse instead of the working directory.
       b.config("spark.sql.warehouse.dir",
           new org.apache.hadoop.fs.Path(config.tables().warehouse(), "_catalog").toString());
+    }
+    if (config.env() == LakepipeConfig.Env.LOCAL) {
+      EMBEDDED_CONF.forEach((k, v) -> {
+        if (!config.spark().conf().containsKey(k) && System.getProperty(k) == null) {
+          b.config(k, v);
+        }
+      });
     }
     for (Map.Entry<String, String> e : config.spark().conf().entrySet()) {
       b.config(e.getKey(), e.getValue());

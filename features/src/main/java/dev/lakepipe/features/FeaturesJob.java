@@ -2,6 +2,7 @@ package dev.lakepipe.features;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import dev.lakepipe.core.Lineage;
@@ -79,20 +80,26 @@ public final class FeaturesJob {
         versions.put(dupRef.name(), catalog.version(dupRef));
       }
       SplitManifest.Sources sources = new SplitManifest.Sources(versions);
-      Dataset<Row> silver = persisted.cut(catalog.read(silverRef, "clean"));
-      long in = silver.count();
-      Dataset<Row> links = persisted.cut(nearDuplicateLinks(catalog, silver));
-      long linkCount = links.count();
+      // Each cut materialises its rows with one job that also counts them: no separate count jobs.
+      Persisted.Cut silverCut = persisted.cutAndCount(catalog.read(silverRef, "clean"));
+      Dataset<Row> silver = silverCut.rows();
+      long in = silverCut.count();
+      Persisted.Cut linksCut = persisted.cutAndCount(nearDuplicateLinks(catalog, silver));
+      Dataset<Row> links = linksCut.rows();
+      long linkCount = linksCut.count();
       Splitter.Previous previous = previous(catalog, goldRef, manifestRef, s);
 
       Splitter.Result split = Splitter.assign(silver, links, s.split(), schema, s.seed(), previous);
       Dataset<Row> placed = persisted.cut(split.assigned());
-      Dataset<Row> rejected = persisted.cut(split.rejected());
+      Persisted.Cut rejectedCut = persisted.cutAndCount(split.rejected());
+      Dataset<Row> rejected = rejectedCut.rows();
       LabelCoverage.Result coverage = LabelCoverage.apply(placed, s.labels(), schema.labelColumn());
-      Dataset<Row> assigned = persisted.cut(coverage.kept());
-      Dataset<Row> labelRejected = persisted.cut(coverage.rejected());
-      long accepted = assigned.count();
-      long rejectedCount = rejected.count() + labelRejected.count();
+      Persisted.Cut assignedCut = persisted.cutAndCount(coverage.kept());
+      Dataset<Row> assigned = assignedCut.rows();
+      Persisted.Cut labelRejectedCut = persisted.cutAndCount(coverage.rejected());
+      Dataset<Row> labelRejected = labelRejectedCut.rows();
+      long accepted = assignedCut.count();
+      long rejectedCount = rejectedCut.count() + labelRejectedCut.count();
       checkPlaced(in, accepted, rejectedCount);
       SplitManifest.Labels labels = SplitManifest.Labels.of(coverage);
 
@@ -114,10 +121,11 @@ public final class FeaturesJob {
       if (s.augment().enabled()) {
         rows = rows.unionByName(Augmentation.apply(train, s.augment(), schema, s.seed()));
       }
-      Dataset<Row> gold = persisted.cut(fitted.withLabels(fitted.transform(rows))
-          .withColumn(Lineage.RUN_ID, lit(run.runId())));
-      long goldRows = gold.count();
-      long augmented = gold.filter(col(Augmentation.AUGMENTED)).count();
+      Persisted.Cut goldCut = persisted.cutAndCount(fitted.withLabels(fitted.transform(rows))
+          .withColumn(Lineage.RUN_ID, lit(run.runId())), sum(when(col(Augmentation.AUGMENTED), 1)));
+      Dataset<Row> gold = goldCut.rows();
+      long goldRows = goldCut.count();
+      long augmented = goldCut.aggregate(0);
       checkGold(accepted, goldRows, augmented);
 
       String pipelinePath = s.artifactsPath() + "/" + run.runId();

@@ -10,8 +10,11 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.substring;
 import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.unix_micros;
 import static org.apache.spark.sql.functions.when;
 
 import dev.lakepipe.core.ConnectedComponents;
@@ -23,6 +26,7 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -594,13 +598,55 @@ public final class Splitter {
     return out;
   }
 
-  /** The event time of the row at {@code index} (0-based) in time order, or null when there is none. */
-  private static Instant timeAtRank(Dataset<Row> timed, String t, long index, long n) {
+  /** Buckets per histogram pass of {@link #timeAtRank}: what one pass brings to the driver, at most. */
+  static final int RANK_BUCKETS = 1024;
+
+  /**
+   * The event time of the row at {@code index} (0-based) in time order, or null when there is none: an exact
+   * order statistic found without sorting the rows or bringing them to the driver. Each pass counts the rows of
+   * the current time range in {@link #RANK_BUCKETS} equal-width buckets (one aggregation: at most that many
+   * (bucket, count, min, max) rows reach the driver), keeps the bucket holding the rank and narrows the range
+   * to that bucket's smallest and largest time. A range of one instant is the answer. Spark's timestamps (years
+   * 1 to 9999) span less than 2^59 microseconds and a pass divides the range by 2^10, so at most 6 passes are
+   * needed; in practice the buckets' own min and max make it 2 or 3. (An {@code orderBy(t).offset(index).first()} instead runs a top-K
+   * whose tasks each return up to {@code index + 1} rows to the driver: ~80 % of the rows for the validation
+   * cut-off.)
+   */
+  static Instant timeAtRank(Dataset<Row> timed, String t, long index, long n) {
     if (index >= n) {
       return null;
     }
-    Row r = timed.select(col(t)).orderBy(col(t)).offset((int) Math.min(index, Integer.MAX_VALUE)).first();
-    return ((Timestamp) r.get(0)).toInstant();
+    Column micros = unix_micros(col(t));
+    Dataset<Row> times = timed.select(micros.as("_us")).filter(col("_us").isNotNull());
+    Row range = times.agg(min("_us"), max("_us")).first();
+    long lo = range.getLong(0);
+    long hi = range.getLong(1);
+    long rank = index;
+    while (lo != hi) {
+      // Width rounded up so RANK_BUCKETS buckets cover [lo, hi]; integer division (div), so a time never lands
+      // in a neighbouring bucket by rounding and bucket order is time order.
+      long width = (hi - lo) / RANK_BUCKETS + 1;
+      List<Row> buckets = times.filter(col("_us").between(lo, hi))
+          .groupBy(expr("(_us - " + lo + ") div " + width).as("_b"))
+          .agg(count(lit(1)).as("_n"), min("_us").as("_lo"), max("_us").as("_hi"))
+          .orderBy("_b").collectAsList();
+      boolean found = false;
+      for (Row b : buckets) {
+        long size = b.getLong(1);
+        if (rank < size) {
+          lo = b.getLong(2);
+          hi = b.getLong(3);
+          found = true;
+          break;
+        }
+        rank -= size;
+      }
+      if (!found) {
+        throw new IllegalStateException("Rank " + index + " lies beyond the " + n + " timed rows counted before: "
+            + "the input changed while the split was computed.");
+      }
+    }
+    return Instant.EPOCH.plus(lo, ChronoUnit.MICROS);
   }
 
   private static Column ts(Instant i) {

@@ -1,12 +1,12 @@
 package dev.lakepipe.features;
 
-import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lakepipe.core.LakepipeException;
 import dev.lakepipe.core.RunContext;
 import dev.lakepipe.core.config.LakepipeConfig;
+import dev.lakepipe.core.testing.SparkJobCounter;
 import dev.lakepipe.core.testing.SparkTestBase;
 import dev.lakepipe.core.testing.TestConfigs;
 import java.io.IOException;
@@ -111,7 +111,16 @@ class FeaturesJobTest extends SparkTestBase {
   void writesGoldExportManifestAndAPipelineThatTransformsNewRowsIdentically() throws IOException {
     writeSilver(silverRows(30, 10));
     LakepipeConfig config = config("");
-    FeaturesReport report = FeaturesJob.run(spark, config, RunContext.of("f-1"));
+    FeaturesReport[] out = new FeaturesReport[1];
+    SparkJobCounter.Count cost = SparkJobCounter.measure(spark,
+        () -> out[0] = FeaturesJob.run(spark, config, RunContext.of("f-1")));
+    System.out.println("Fixed cost of one features run on 40 rows: " + cost + "\n" + cost.callSites());
+    // Regression guard for the stage's fixed cost (issue 13, docs/benchmarks.md "Fixed cost"): one features run
+    // on these 40 rows started 115 Spark jobs (349 stages) with a count job per count, 103 (307 stages) with the
+    // counts taken from the jobs that materialise silver, links, splits and gold.
+    assertThat(cost.jobs()).as("Spark jobs of one features run on 40 rows (%s), by call site:%n%s", cost,
+        cost.callSites()).isLessThanOrEqualTo(108);
+    FeaturesReport report = out[0];
 
     assertThat(List.of(report.in(), report.placed(), report.quarantined(), report.augmented()))
         .containsExactly(40L, 40L, 0L, 0L);
@@ -140,17 +149,26 @@ class FeaturesJobTest extends SparkTestBase {
     assertThat(spark.read().parquet(export.resolve("test").toString()).columns()).contains("features",
         "label_index", "weight", "_record_id");
 
-    // The scaler learned from train rows alone: its mean is the train mean of the imputed column.
+    // The imputer and scaler learned from train rows alone. Seed 42 leaves out of train validation h4, h20,
+    // h23, s8 and test h11, h22, h26, s0 (the splitter's hash order, pinned here so the arithmetic below is
+    // checkable; SplitterTest covers the order itself). Train sizes (silverRow: ham 1000 + 10i, spam 5000 + 100i,
+    // missing when i % 7 == 3):
+    //   ham  i = 0 1 2 5 6 7 8 9 12 13 14 15 16 18 19 21 25 27 28 29: 20 values, sum 20 * 1000 + 10 * 275 = 22750;
+    //        h3, h10, h17, h24 missing;
+    //   spam i = 1 2 4 5 6 7 9: 7 values, sum 7 * 5000 + 100 * 34 = 38400; s3 missing.
+    // fill = lower median of the 27 values = the 14th smallest = ham i = 18: 1180.
+    // mean of the 32 imputed values = (22750 + 38400 + 5 * 1180) / 32 = 67050 / 32 = 2095.3125;
+    // sample std = sqrt(sum (x - 2095.3125)^2 / 31) = sqrt(103626796.875 / 31) = 1828.33254611...
+    assertThat(counts("SELECT split, _record_id, count(*) FROM gold.dataset WHERE split <> 'train' "
+        + "GROUP BY split, _record_id")).isEqualTo(Map.of(
+            "validation", Map.of("r-h4", 1L, "r-h20", 1L, "r-h23", 1L, "r-s8", 1L),
+            "test", Map.of("r-h11", 1L, "r-h22", 1L, "r-h26", 1L, "r-s0", 1L)));
     FittedFeatures saved = FittedFeatures.load(spark, report.pipelinePath());
     Map<String, String> stats = saved.statistics();
-    double fill = Double.parseDouble(stats.get("numeric.size_bytes.fill"));
-    double trainMean = spark.sql("SELECT avg(coalesce(size_bytes, " + fill + ")) FROM gold.dataset "
-        + "WHERE split = 'train'").first().getDouble(0);
-    double allMean = spark.sql("SELECT avg(coalesce(size_bytes, " + fill + ")) FROM gold.dataset")
-        .first().getDouble(0);
-    assertThat(Double.parseDouble(stats.get("numeric.size_bytes.mean"))).isCloseTo(trainMean,
+    assertThat(stats).containsEntry("numeric.size_bytes.missing", "5").containsEntry("numeric.size_bytes.fill",
+        "1180.0").containsEntry("numeric.size_bytes.mean", "2095.3125");
+    assertThat(Double.parseDouble(stats.get("numeric.size_bytes.std"))).isCloseTo(1828.3325461177867,
         org.assertj.core.data.Offset.offset(1e-9));
-    assertThat(allMean).isNotCloseTo(trainMean, org.assertj.core.data.Offset.offset(1.0));
     assertThat(spark.sql("SELECT pipeline_statistics['numeric.size_bytes.mean'] FROM ops.split_manifest "
         + "WHERE run_id = 'f-1' AND split = 'train'").first().getString(0))
         .isEqualTo(stats.get("numeric.size_bytes.mean"));
@@ -202,22 +220,11 @@ class FeaturesJobTest extends SparkTestBase {
         .add("run_id", DataTypes.StringType);
     spark.createDataFrame(List.of(RowFactory.create("r-h3", "r-h17", "near", "clean-1")), dupShape)
         .write().format("delta").save(dir.resolve("lake/ops/duplicates").toString());
-    LakepipeConfig failing = config("split.near-duplicates = fail");
-    // A seed under which the two rows, placed one by one, land in different splits (which, the message names).
-    SplitSettings s = FeaturesSettings.parse(failing).split();
-    Dataset<Row> silver = spark.createDataFrame(rows, SILVER);
-    Dataset<Row> link = spark.createDataFrame(List.of(RowFactory.create("r-h3", "r-h17")), new StructType()
-        .add("removed_record_id", DataTypes.StringType).add("kept_record_id", DataTypes.StringType));
-    long seed = 0;
-    Map<String, String> apart = new TreeMap<>();
-    for (long candidate = 1; candidate < 40 && seed == 0; candidate++) {
-      apart.clear();
-      Splitter.assign(silver, link, s, failing.dataset(), candidate, Splitter.Previous.NONE)
-          .assigned().filter(col("_record_id").isin("r-h3", "r-h17")).select("_record_id", "split").collectAsList()
-          .forEach(r -> apart.put(r.getString(0), r.getString(1)));
-      seed = apart.get("r-h3").equals(apart.get("r-h17")) ? 0 : candidate;
-    }
-    assertThat(seed).isPositive();
+    // Seed 7 is one under which the two rows, placed one by one, land in different splits: found once by
+    // trying seeds 1, 2, ... with Splitter.assign under near-duplicates = fail (1 to 6 keep them together).
+    // The failing leakage check below proves it still separates them: r-h3 in test, r-h17 in train (seen once,
+    // pinned here so a change in how rows are placed shows up).
+    long seed = 7;
 
     // The same seed with near-duplicates = together keeps the pair in one split and passes: gold version 0.
     FeaturesJob.run(spark, config("seed = " + seed), RunContext.of("f-together"));
@@ -230,9 +237,9 @@ class FeaturesJobTest extends SparkTestBase {
     assertThatThrownBy(() -> FeaturesJob.run(spark, withSeed, RunContext.of("f-fail")))
         .isInstanceOfSatisfying(LakepipeException.class, e -> assertThat(e.exitCode()).isEqualTo(1))
         .hasMessage("Cannot write the splits of run f-fail: 1 leakage check(s) failed: near-duplicates-within-split: "
-            + "1 near-duplicate pairs span splits, e.g. r-h3 (" + apart.get("r-h3") + ") ~ r-h17 ("
-            + apart.get("r-h17") + "). Set features.split.near-duplicates = together to keep each cluster in one "
-            + "split. Nothing was written but the manifest (ops.split_manifest, run_id f-fail).");
+            + "1 near-duplicate pairs span splits, e.g. r-h3 (test) ~ r-h17 (train). Set "
+            + "features.split.near-duplicates = together to keep each cluster in one split. Nothing was written "
+            + "but the manifest (ops.split_manifest, run_id f-fail).");
     assertThat(spark.sql("SELECT DISTINCT checks_passed FROM ops.split_manifest WHERE run_id = 'f-fail'")
         .collectAsList()).containsExactly(RowFactory.create(false));
     assertThat(goldVersion()).isZero();
@@ -259,16 +266,23 @@ class FeaturesJobTest extends SparkTestBase {
     assertThat(spark.sql("SELECT _record_id, stage, reason_code, rule_id, column_name, _source_file, _source_row "
         + "FROM ops.quarantine").collectAsList()).containsExactly(RowFactory.create("r-h5", "features",
             "MISSING_EVENT_TIME", "features.split.policy", "event_time", "file:/in/ham.csv", 7L));
-    // Train is every row before the validation cut-off; oversampling adds spam copies there only.
+    // Train is every row before the validation cut-off. In time order the 39 timed rows are h0 (day 0), s0
+    // (0.5), h1, h2, h3, s1 (3.5), h4, h6, s2 (6.5), h7, ... (a spam row every 3 days at 3i + 0.5); the cut-off
+    // is the time of the row at round(39 * 0.8) = 31 (0-based), h24 (day 24), so train is rows 0..30:
+    // h0..h23 without h5 = 23 ham and s0..s7 (day 21.5) = 8 spam. Oversampling adds 23 - 8 = 15 spam copies,
+    // there only: 1 per spam row and a second for the first 15 mod 8 = 7.
+    assertThat(report.augmented()).isEqualTo(15L);
     Row t = spark.sql("SELECT max(event_time) FILTER (WHERE split = 'train'), "
         + "min(event_time) FILTER (WHERE split = 'validation') FROM gold.dataset").first();
-    assertThat(t.getTimestamp(0)).isBefore(t.getTimestamp(1));
-    Map<String, Map<String, Long>> augmented = counts("SELECT split, label, count(*) FROM gold.dataset "
-        + "WHERE augmented GROUP BY split, label");
-    assertThat(augmented.keySet()).containsExactly("train");
-    Map<String, Map<String, Long>> train = counts("SELECT split, label, count(*) FROM gold.dataset "
-        + "WHERE split = 'train' GROUP BY split, label");
-    assertThat(train.get("train").get("spam")).isEqualTo(train.get("train").get("ham"));
+    assertThat(t.getTimestamp(0)).isEqualTo(Timestamp.from(T0.plusSeconds(86400L * 23)));
+    assertThat(t.getTimestamp(1)).isEqualTo(Timestamp.from(T0.plusSeconds(86400L * 24)));
+    assertThat(counts("SELECT split, label, count(*) FROM gold.dataset WHERE augmented GROUP BY split, label"))
+        .isEqualTo(Map.of("train", Map.of("spam", 15L)));
+    assertThat(counts("SELECT split, label, count(*) FROM gold.dataset WHERE split = 'train' GROUP BY split, label"))
+        .isEqualTo(Map.of("train", Map.of("ham", 23L, "spam", 23L)));
+    assertThat(counts("SELECT 'per spam row', CAST(n AS STRING), count(*) FROM (SELECT augmented_from, count(*) AS n "
+        + "FROM gold.dataset WHERE augmented GROUP BY augmented_from) GROUP BY n"))
+        .isEqualTo(Map.of("per spam row", Map.of("1", 1L, "2", 7L)));
   }
 
   private static List<Path> parquetFiles(Path folder) throws IOException {

@@ -264,16 +264,9 @@ class SplitterTest extends SparkTestBase {
     Dataset<Row> pair = links("h3", "h17");
     SplitSettings apart = settings("split.near-duplicates = fail");
     SplitSettings together = settings("split.near-duplicates = together");
-    // Find a seed under which rows assigned one by one put the pair on both sides.
-    long seed = -1;
-    for (long candidate = 1; candidate <= 40 && seed < 0; candidate++) {
-      Map<String, String> m = splitOf(Splitter.assign(df(rows), pair, apart, SCHEMA, candidate,
-          Splitter.Previous.NONE).assigned());
-      if (!m.get("r-h3").equals(m.get("r-h17"))) {
-        seed = candidate;
-      }
-    }
-    assertThat(seed).as("a seed that separates the pair").isPositive();
+    // Seed 7 is one under which rows assigned one by one put the pair on both sides: found once by trying seeds
+    // 1, 2, ... (1 to 6 happen to keep them together). The failing check below proves it still separates them.
+    long seed = 7;
 
     Dataset<Row> failing = Splitter.assign(df(rows), pair, apart, SCHEMA, seed, Splitter.Previous.NONE).assigned();
     LeakageChecks.Check check = LeakageChecks.run(failing, pair, apart, SCHEMA).stream()

@@ -7,6 +7,7 @@ import dev.lakepipe.core.LakepipeException;
 import dev.lakepipe.core.RunContext;
 import dev.lakepipe.core.TableCatalog;
 import dev.lakepipe.core.config.LakepipeConfig;
+import dev.lakepipe.core.testing.SparkJobCounter;
 import dev.lakepipe.core.testing.SparkTestBase;
 import dev.lakepipe.core.testing.TestConfigs;
 import java.io.IOException;
@@ -61,7 +62,10 @@ class IngestJobTest extends SparkTestBase {
         + "5;only;three\n", StandardCharsets.UTF_8);                  // line 8: MALFORMED_RECORD
     gzip(src.resolve("b.csv.gz"), "msg;body;kind;sent;points;via\n6;six;spam;;;\n");
 
-    IngestReport report = ingest(csvSource(src), "r1");
+    IngestReport[] out = new IngestReport[1];
+    SparkJobCounter.Count cost = SparkJobCounter.measure(spark, () -> out[0] = ingest(csvSource(src), "r1"));
+    System.out.println("Fixed cost of one ingest run on 2 files, 8 records: " + cost + "\n" + cost.callSites());
+    IngestReport report = out[0];
 
     assertThat(report.source("crm")).isEqualTo(new IngestReport.SourceCounts("crm", "csv", 2, 7, 3, 4, 0));
     Map<String, Row> bronze = bronzeById();

@@ -41,6 +41,8 @@ class LakepipeConfigTest {
     assertThat(c.spark().master()).contains("local[1]");
     assertThat(c.tables().mode()).isEqualTo(TableSettings.Mode.PATH);
     assertThat(c.spark().conf()).containsEntry("spark.sql.session.timeZone", "UTC");
+    // The built-in defaults force no shuffle setting onto a cluster's session (issue 13, item 3).
+    assertThat(c.spark().conf()).doesNotContainKey("spark.sql.shuffle.partitions");
     assertThat(c.origin()).isEqualTo(conf + " + yarn.conf + --set");
   }
 
