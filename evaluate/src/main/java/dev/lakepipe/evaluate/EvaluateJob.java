@@ -245,10 +245,10 @@ public final class EvaluateJob {
       catalog.replaceRun(registryRef, spark.createDataFrame(List.of(registryRow), REGISTRY), run.runId());
 
       Path reportFile = new Path(new Path(s.reportPath(), run.runId()), "report.html");
-      HtmlReport.write(EvaluationReportData.build(spark, catalog, schema.name(), run, model, goldVersion,
+      writeReport(reportFile, EvaluationReportData.build(spark, catalog, schema.name(), run, model, goldVersion,
           labels, majority, bySplit.get(firstSplit), metrics.filter(col(SPLIT).equalTo(firstSplit)),
           confusion.filter(col(SPLIT).equalTo(firstSplit)), calibration.filter(col(SPLIT).equalTo(firstSplit)),
-          drift, verdict), java.nio.file.Path.of(localPath(reportFile)));
+          drift, verdict), spark);
 
       List<String> drifted = drift.filter(col("drifted")).select("feature").collectAsList().stream()
           .map(r -> r.getString(0)).toList();
@@ -406,13 +406,38 @@ public final class EvaluateJob {
     return col("`" + name.replace("`", "``") + "`");
   }
 
-  /** A local file path for the report (HtmlReport writes with java.nio); {@code file:} URIs are unwrapped. */
-  static String localPath(Path p) {
-    java.net.URI uri = p.toUri();
-    if (uri.getScheme() != null && !uri.getScheme().equals("file")) {
-      throw LakepipeErrors.config("Cannot write the evaluation report to " + p + ": evaluate.report-path must be "
-          + "a local (driver) folder. Set it to a local path.");
+  /**
+   * Writes the report where {@code evaluate.report-path} says. A local folder (no scheme, or {@code file:}) is
+   * written by {@link HtmlReport#write} (temp file and atomic move); any other file system the session's Hadoop
+   * configuration reaches ({@code hdfs://}, {@code s3a://}, {@code abfss://}) through Hadoop's FileSystem: a temp
+   * file beside the target, then a rename, so a reader never sees half a report. The default report path is under
+   * the warehouse, so a warehouse on HDFS puts the report there too (found on YARN: before, this refused any
+   * non-local path and evaluate failed after its tables were written).
+   */
+  static void writeReport(Path reportFile, dev.lakepipe.evaluate.report.ReportData data, SparkSession spark) {
+    java.net.URI uri = reportFile.toUri();
+    if (uri.getScheme() == null || uri.getScheme().equals("file")) {
+      HtmlReport.write(data, java.nio.file.Path.of(uri.getPath()));
+      return;
     }
-    return uri.getPath();
+    byte[] bytes = HtmlReport.render(data).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Path tmp = new Path(reportFile.getParent(), "." + reportFile.getName() + "." + java.util.UUID.randomUUID()
+        + ".tmp");
+    try {
+      org.apache.hadoop.fs.FileSystem fs = reportFile.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      fs.mkdirs(reportFile.getParent());
+      try (org.apache.hadoop.fs.FSDataOutputStream out = fs.create(tmp, true)) {
+        out.write(bytes);
+      }
+      fs.delete(reportFile, false);
+      if (!fs.rename(tmp, reportFile)) {
+        fs.delete(tmp, false);
+        throw new java.io.IOException("renaming " + tmp + " to " + reportFile + " returned false");
+      }
+      LOG.info("report: wrote {} ({} bytes) for run {}", reportFile, bytes.length, data.header().runId());
+    } catch (java.io.IOException e) {
+      throw LakepipeErrors.jobFailed("write the evaluation report to " + reportFile,
+          e + ". Check that the folder is writable and has space", e);
+    }
   }
 }
