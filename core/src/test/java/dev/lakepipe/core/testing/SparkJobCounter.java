@@ -8,7 +8,8 @@ import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Counts the Spark jobs and stages a piece of code starts, and its wall time: the fixed cost of a stage is
+ * Counts the Spark jobs and stages a piece of code starts, its wall time and the bytes its tasks returned to
+ * the driver (per call site): the fixed cost of a stage is
  * mostly one scheduling round per job, so the job count is the figure a regression guard can hold steady on a
  * shared machine, where seconds are noisy.
  *
@@ -20,10 +21,20 @@ import org.apache.spark.sql.SparkSession;
 public final class SparkJobCounter extends SparkListener {
 
   /** What {@link #measure} saw: jobs and stages started, stages skipped ones included, and the wall time. */
-  public record Count(int jobs, int stages, long millis, java.util.Map<String, Integer> jobsByCallSite) {
+  public record Count(int jobs, int stages, long millis, java.util.Map<String, Integer> jobsByCallSite,
+      long resultBytes, java.util.Map<String, Long> resultBytesByCallSite) {
     @Override
     public String toString() {
       return jobs + " jobs, " + stages + " stages, " + String.format(java.util.Locale.ROOT, "%.1f s", millis / 1e3);
+    }
+
+    /** Result bytes (what tasks sent back to the driver) per call site, most first. */
+    public String resultBytesByCallSiteText() {
+      StringBuilder b = new StringBuilder();
+      resultBytesByCallSite.entrySet().stream()
+          .sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
+          .forEach(e -> b.append(String.format(java.util.Locale.ROOT, "%9d  %s%n", e.getValue(), e.getKey())));
+      return b.toString();
     }
 
     /** The jobs per call site (Spark's short call site: the user code line that started the job), most first. */
@@ -40,6 +51,8 @@ public final class SparkJobCounter extends SparkListener {
   private final AtomicInteger jobsEnded = new AtomicInteger();
   private final AtomicInteger stages = new AtomicInteger();
   private final java.util.Map<String, Integer> callSites = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<Integer, String> stageSites = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, Long> resultBytes = new java.util.concurrent.ConcurrentHashMap<>();
 
   private SparkJobCounter() {}
 
@@ -58,7 +71,9 @@ public final class SparkJobCounter extends SparkListener {
         throw new IllegalStateException("Cannot count Spark jobs: " + counter.jobsStarted.get() + " started but "
             + counter.jobsEnded.get() + " ended; a job started by the measured code is still running.");
       }
-      return new Count(counter.jobsStarted.get(), counter.stages.get(), millis, java.util.Map.copyOf(counter.callSites));
+      return new Count(counter.jobsStarted.get(), counter.stages.get(), millis, java.util.Map.copyOf(counter.callSites),
+          counter.resultBytes.values().stream().mapToLong(Long::longValue).sum(),
+          java.util.Map.copyOf(counter.resultBytes));
     } finally {
       spark.sparkContext().removeSparkListener(counter);
     }
@@ -81,7 +96,23 @@ public final class SparkJobCounter extends SparkListener {
     if (site == null && !jobStart.stageInfos().isEmpty()) {
       site = jobStart.stageInfos().last().name();
     }
-    callSites.merge(site == null ? "?" : site, 1, Integer::sum);
+    String name = site == null ? "?" : site;
+    callSites.merge(name, 1, Integer::sum);
+    for (Object id : scala.collection.JavaConverters.seqAsJavaList(jobStart.stageIds())) {
+      stageSites.put((Integer) id, name);
+    }
+  }
+
+  /**
+   * Sums each finished task's result size: the serialised result a task sends to the driver (what a collect,
+   * take, first, top-K or broadcast build brings back, plus the task's fixed-size metrics).
+   */
+  @Override
+  public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd taskEnd) {
+    if (taskEnd.taskMetrics() != null) {
+      resultBytes.merge(stageSites.getOrDefault(taskEnd.stageId(), "?"), taskEnd.taskMetrics().resultSize(),
+          Long::sum);
+    }
   }
 
   @Override
