@@ -377,7 +377,8 @@ public final class PipelineBenchmark {
     return n == 0 ? Double.NaN : n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
   }
 
-  private static double slope(double[] x, double[] y) {
+  /** Least-squares slope of y on x (on log-log data: the fitted exponent); also used by DedupeBenchmark. */
+  public static double slope(double[] x, double[] y) {
     double mx = Arrays.stream(x).average().orElse(0);
     double my = Arrays.stream(y).average().orElse(0);
     double num = 0;

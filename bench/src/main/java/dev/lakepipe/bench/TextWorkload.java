@@ -208,7 +208,8 @@ public final class TextWorkload {
     byBody.put(body, n);
   }
 
-  static char[] cipher(Random random) {
+  /** A seeded permutation of a-z: letter i becomes {@code cipher[i]} (also used by {@code DedupeBenchmark}). */
+  public static char[] cipher(Random random) {
     List<Character> letters = new ArrayList<>();
     for (char ch = 'a'; ch <= 'z'; ch++) {
       letters.add(ch);
@@ -221,7 +222,11 @@ public final class TextWorkload {
     return out;
   }
 
-  static String substitute(String text, char[] cipher) {
+  /** {@code text} with each letter replaced through {@code cipher}, case kept; null stays null. */
+  public static String substitute(String text, char[] cipher) {
+    if (text == null) {
+      return null;
+    }
     char[] cs = text.toCharArray();
     for (int i = 0; i < cs.length; i++) {
       char ch = cs[i];

@@ -5,6 +5,8 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 
+import dev.lakepipe.bench.PipelineBenchmark;
+import dev.lakepipe.bench.TextWorkload;
 import dev.lakepipe.core.SparkSessionFactory;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -113,7 +115,8 @@ public final class DedupeBenchmark {
     }
     if (scales.length >= 2) {
       System.out.printf(Locale.ROOT, "%nfitted exponent b (time ∝ rows^b, least squares on log-log): exact %.3f "
-          + "(target <= 1.1), near %.3f (target <= 1.3)%n", slope(logRows, logExact), slope(logRows, logNear));
+          + "(target <= 1.1), near %.3f (target <= 1.3)%n", PipelineBenchmark.slope(logRows, logExact),
+          PipelineBenchmark.slope(logRows, logNear));
     }
   }
 
@@ -196,18 +199,6 @@ public final class DedupeBenchmark {
     return union == 0 ? 0.0 : (double) inter / union;
   }
 
-  private static double slope(double[] x, double[] y) {
-    double mx = java.util.Arrays.stream(x).average().orElse(0);
-    double my = java.util.Arrays.stream(y).average().orElse(0);
-    double num = 0;
-    double den = 0;
-    for (int i = 0; i < x.length; i++) {
-      num += (x[i] - mx) * (y[i] - my);
-      den += (x[i] - mx) * (x[i] - mx);
-    }
-    return num / den;
-  }
-
   private static void release(NearDuplicates.Result r) {
     r.components().unpersist();
     r.pairs().unpersist();
@@ -232,9 +223,9 @@ public final class DedupeBenchmark {
   private static Dataset<Row> rows(SparkSession spark, List<String> bodies, int scale) {
     List<Row> rows = new ArrayList<>();
     for (int c = 0; c < scale; c++) {
-      char[] cipher = cipher(new Random(SEED + c));
+      char[] cipher = TextWorkload.cipher(new Random(SEED + c));
       for (int i = 0; i < bodies.size(); i++) {
-        String text = c == 0 ? bodies.get(i) : edit(substitute(bodies.get(i), cipher),
+        String text = c == 0 ? bodies.get(i) : edit(TextWorkload.substitute(bodies.get(i), cipher),
             new Random(SEED * 31 + c * 1_000_003L + String.valueOf(bodies.get(i)).hashCode()));
         rows.add(RowFactory.create(String.format(Locale.ROOT, "c%02d-%05d", c, i), text));
       }
@@ -242,35 +233,6 @@ public final class DedupeBenchmark {
     Dataset<Row> df = spark.createDataFrame(rows, SCHEMA).repartition(8).persist(StorageLevel.MEMORY_AND_DISK());
     df.count();
     return df;
-  }
-
-  private static char[] cipher(Random random) {
-    List<Character> letters = new ArrayList<>();
-    for (char ch = 'a'; ch <= 'z'; ch++) {
-      letters.add(ch);
-    }
-    java.util.Collections.shuffle(letters, random);
-    char[] out = new char[26];
-    for (int i = 0; i < 26; i++) {
-      out[i] = letters.get(i);
-    }
-    return out;
-  }
-
-  private static String substitute(String text, char[] cipher) {
-    if (text == null) {
-      return null;
-    }
-    char[] cs = text.toCharArray();
-    for (int i = 0; i < cs.length; i++) {
-      char ch = cs[i];
-      if (ch >= 'a' && ch <= 'z') {
-        cs[i] = cipher[ch - 'a'];
-      } else if (ch >= 'A' && ch <= 'Z') {
-        cs[i] = Character.toUpperCase(cipher[ch - 'A']);
-      }
-    }
-    return new String(cs);
   }
 
   /** Three random word edits: replace a word with another word of the same text. */
