@@ -64,8 +64,10 @@ public final class LakepipeCli implements Callable<Integer> {
 
   public static void main(String[] args) {
     int code = execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
-    // On Databricks the driver JVM is shared: never exit it; fail by throwing instead.
-    if (isDatabricks(args)) {
+    // On Databricks the driver JVM is shared, and in YARN cluster mode the ApplicationMaster reports the final status
+    // only when main returns (an exit first reads as "Shutdown hook called before final status was reported" and
+    // a failed application): never exit there; fail by throwing instead.
+    if (isDatabricks(args) || isYarnClusterDriver()) {
       if (code != 0) {
         throw new IllegalStateException("lakepipe failed with exit code " + code + "; see the message above");
       }
@@ -105,6 +107,12 @@ public final class LakepipeCli implements Callable<Integer> {
   private static String logHint(String fix) {
     String file = System.getProperty(LOG_FILE_PROPERTY);
     return fix + " Details and the stack trace: " + (file == null ? "the driver's log" : file) + ".";
+  }
+
+  /** The ApplicationMaster copies the submitted conf into system properties before it calls main. */
+  static boolean isYarnClusterDriver() {
+    return System.getProperty("spark.master", "").startsWith("yarn")
+        && "cluster".equals(System.getProperty("spark.submit.deployMode"));
   }
 
   private static boolean isDatabricks(String[] args) {
