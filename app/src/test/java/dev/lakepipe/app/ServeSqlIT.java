@@ -37,8 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>One warehouse for the class: {@link RunFixture}'s 47 records through ingest and clean in this JVM. Two
  * servers start at once on free ports, one without a password and one with {@code auth = password}; the first is
  * stopped with SIGTERM (what Ctrl-C and a service manager send) and must free its port. Results tables are not
- * served here: they need train and evaluate (DL4J), which would take this test past its budget; the sample
- * warehouse's results tables were queried through serve-sql by hand for docs/analysts.md.
+ * served here: they need train and evaluate (DL4J); {@link StandaloneClusterIT} serves the warehouse its reference
+ * run wrote (every stage) and runs docs/evaluate.md's queries over JDBC.
  */
 class ServeSqlIT extends SparkTestBase {
 
@@ -168,6 +168,11 @@ class ServeSqlIT extends SparkTestBase {
 
   /** Waits (up to 3 minutes) for the server's JDBC URL line; fails with its stderr if it exits first. */
   private static String awaitServing(Process p, int run) throws IOException, InterruptedException {
+    return awaitServing(launcher, p, run);
+  }
+
+  /** As above, for a server {@code launcher} started as its run {@code run}. */
+  static String awaitServing(Launcher launcher, Process p, int run) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
     while (System.nanoTime() < deadline) {
       String line = launcher.out(run).lines().filter(l -> l.startsWith("JDBC URL: ")).findFirst().orElse(null);
@@ -181,7 +186,7 @@ class ServeSqlIT extends SparkTestBase {
   }
 
   /** Each row as its columns joined by |, NULL for SQL null. */
-  private static List<String> rows(Connection c, String sql) throws SQLException {
+  static List<String> rows(Connection c, String sql) throws SQLException {
     List<String> out = new ArrayList<>();
     try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
       ResultSetMetaData m = r.getMetaData();
@@ -197,7 +202,7 @@ class ServeSqlIT extends SparkTestBase {
     return out;
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }

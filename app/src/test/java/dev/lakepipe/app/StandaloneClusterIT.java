@@ -8,6 +8,8 @@ import dev.lakepipe.core.testing.SparkTestBase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -16,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,15 +38,17 @@ import org.junit.jupiter.api.io.TempDir;
  * The job jar as clusters run it: {@code SparkSubmit} in a JVM of its own with only Spark's jars on the classpath
  * ({@code target/spark-classpath.txt}) and {@code lakepipe-job.jar} as the application, first on {@code local[2]}
  * (the reference), then on a real Spark standalone cluster ({@link StandaloneCluster}: a master and two workers,
- * executors in JVMs of their own) in client and in cluster deploy mode, and with one executor JVM killed while
- * clean runs. Catches what in-process tests cannot: classes missing from or clashing in the shaded jar, unmerged
- * service files (Delta's data source), a main that does not exit, and what only separate executor JVMs show
- * (serialisation, closures over driver-only objects, ND4J's natives and the classpath on executors).
+ * executors in JVMs of their own): the whole pipeline in client deploy mode with one executor JVM killed while clean
+ * runs and another while training runs, then clean again in cluster deploy mode with the same run id. Catches what
+ * in-process tests cannot: classes missing from or clashing in the shaded jar, unmerged service files (Delta's data
+ * source), a main that does not exit, and what only separate executor JVMs show (serialisation, closures over
+ * driver-only objects, ND4J's natives and the classpath on executors, lost executors and their tasks' retries).
  *
- * <p>One cluster and one data set ({@link TinyDataset}) for the class; every run uses run id {@code r1} (the fault
- * runs {@code f1}), so the tables of two runs are compared row for row, leaving out only the wall-clock columns
- * ({@code _ingested_at}, {@code decided_at}, {@code quarantined_at}). The tests run in order: the cluster runs are
- * compared with the reference of the first.
+ * <p>One cluster and one data set ({@link TinyDataset}) for the class; every run uses run id {@code r1}, so the tables
+ * of two runs are compared row for row, leaving out only the wall-clock columns ({@code _ingested_at},
+ * {@code decided_at}, {@code quarantined_at}). The tests run in order: the cluster runs are compared with the
+ * reference of the first. The faults ride on the client-mode run rather than on runs of their own: an undisturbed
+ * cluster run would add nothing the reference comparison does not prove, and each run costs minutes on 2 cores.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StandaloneClusterIT extends SparkTestBase {
@@ -62,6 +67,11 @@ class StandaloneClusterIT extends SparkTestBase {
   static StandaloneCluster cluster;
   static Submitted reference;
   static Submitted client;
+  /** The executors killed during the client run: clean's, then training's. */
+  static CompletableFuture<List<Killed>> faults;
+
+  /** An executor JVM killed (SIGKILL) once the job group {@code during} had started its first Spark job. */
+  record Killed(String during, String executorId, String appId) {}
 
   /** A started spark-submit JVM, its output file and its event log folder. */
   record Submitted(Process process, Path log, Path events, Path warehouse) {}
@@ -76,10 +86,17 @@ class StandaloneClusterIT extends SparkTestBase {
     reference = submit("reference", null, List.of("--master", "local[2]"), "run", "r1", dir.resolve("lake-local"));
     cluster = StandaloneCluster.start(dir.resolve("cluster"));
     client = submit("client", cluster, clientMode(), "run", "r1", dir.resolve("lake-client"));
+    // While the reference test waits, this thread kills one executor when clean starts and one when training does.
+    faults = CompletableFuture.supplyAsync(() -> List.of(
+        killAnExecutorOnceStarted(client, "CLEAN", ""),
+        killAnExecutorOnceStarted(client, "TRAIN-r1-epoch-1", ": fit")));
   }
 
   @AfterAll
   static void stopCluster() {
+    if (faults != null) {
+      faults.cancel(true);
+    }
     for (Submitted s : new Submitted[] {reference, client}) {
       if (s != null && s.process.isAlive()) {
         s.process.destroyForcibly();
@@ -123,106 +140,180 @@ class StandaloneClusterIT extends SparkTestBase {
 
   @Test
   @Order(2)
-  void clientModeRunsEveryStageOnTwoExecutorJvmsWithTheReferenceTables() throws Exception {
+  void clientModeRunsEveryStageOnExecutorJvmsAndOutlivesAnExecutorKilledInCleanAndOneInTraining()
+      throws Exception {
     String output = finish(client);
+    List<Killed> killed = faults.get(1, TimeUnit.MINUTES);
     String appId = appId(client.events);
+    List<JsonNode> events = events(client.events);
 
-    // Two executors, one on each worker, each a JVM of its own (not the driver's) that ran tasks and loaded
-    // ND4J's natives: the worker's work folder holds app-*/<executor id>/stderr for each.
+    // The two executors the application started with ran on one worker each, and every executor (the successors
+    // too) was a JVM of its own, not the driver's: the worker's work folder holds app-*/<executor id>/stderr for
+    // each.
     Map<String, String> executorLogs = executorLogs(appId);
-    assertThat(executorLogs).as("executor folders app/<id> per worker").hasSize(2);
-    assertThat(executorLogs.keySet()).extracting(k -> k.substring(0, k.indexOf('/')))
-        .as("one executor on each worker").containsExactlyInAnyOrder("work-1", "work-2");
+    Map<String, String> workerOf = new TreeMap<>();
+    executorLogs.keySet().forEach(k -> workerOf.put(k.substring(k.indexOf('/') + 1), k.substring(0, k.indexOf('/'))));
+    assertThat(workerOf).as("executor id to worker").containsKeys("0", "1");
+    assertThat(workerOf.get("0")).as("the first two executors on two workers").isNotEqualTo(workerOf.get("1"));
     Set<Long> pids = new TreeSet<>();
     for (String log : executorLogs.values()) {
-      assertThat(log).contains("Running task").contains("Loaded [CpuBackend] backend");
       pids.add(pid(log));
     }
-    assertThat(pids).hasSize(2).doesNotContain(client.process.pid());
+    assertThat(pids).hasSameSizeAs(executorLogs.values()).doesNotContain(client.process.pid());
 
-    // Training used both executors: every task of the epochs' fit jobs, by executor (Spark's event log).
-    List<JsonNode> events = events(client.events);
-    assertThat(executorsOfTasks(events, "TRAIN-r1-epoch-", ": fit")).containsExactly("0", "1");
-    assertThat(executorsOfTasks(events, "CLEAN", "")).containsExactly("0", "1");
+    // The faults: each killed executor was removed and the worker started a successor (ids go 0, 1, 2, 3); the
+    // tasks the dead JVMs were running are printed (a kill between two tasks loses none, and the stage still ran
+    // without that executor from then on).
+    assertThat(killed).extracting(Killed::appId).containsOnly(appId);
+    List<String> removed = executorIds(events, "SparkListenerExecutorRemoved");
+    assertThat(removed).as("executors removed").containsAll(killed.stream().map(Killed::executorId).toList());
+    // The successor of clean's victim registered before training (features ran in between); training's victim's
+    // successor may start after the last task, so it is not required.
+    assertThat(executorIds(events, "SparkListenerExecutorAdded")).as("executors added").contains("0", "1", "2");
+    System.out.printf("faults: killed %s of %s; tasks lost with them: %d%n", killed, appId, events.stream()
+        .filter(e -> e.path("Event").asText().equals("SparkListenerTaskEnd")
+            && e.path("Task End Reason").path("Reason").asText().equals("ExecutorLostFailure")).count());
 
-    assertSameTables(reference.warehouse, client.warehouse, "r1", "r1");
-    assertThat(cleanRow(output)).containsExactly(cleanRow(Files.readString(reference.log)));
+    // Clean and training ran on more than one executor JVM, and every epoch's fit finished (Spark's event log).
+    assertThat(executorsOfTasks(events, "CLEAN", "")).hasSizeGreaterThanOrEqualTo(2);
+    Set<String> trainers = executorsOfTasks(events, "TRAIN-r1-epoch-", ": fit");
+    assertThat(trainers).hasSizeGreaterThanOrEqualTo(2);
+    // Each executor that trained loaded ND4J's natives in its own JVM (clean's victim died before training).
+    for (String id : trainers) {
+      assertThat(executorLogs.get(workerOf.get(id) + "/" + id)).as("executor %s's log", id)
+          .contains("Loaded [CpuBackend] backend");
+    }
     assertThat(output).contains("master averaging, 2 workers");
+
+    // The same output as the undisturbed reference: every table of ingest, clean and features row for row, and
+    // clean's counts (rows conserved: 46 in = kept + exact + near + quarantined).
+    assertSameTables(reference.warehouse, client.warehouse, "r1", "r1");
+    long[] clean = cleanRow(output);
+    assertThat(clean).containsExactly(cleanRow(Files.readString(reference.log)));
+    assertThat(clean[1] + clean[2] + clean[3] + clean[4]).isEqualTo(46);
     assertModelPredictionsAndReport(client.warehouse, output);
   }
 
   @Test
   @Order(3)
-  void anExecutorKilledDuringCleanIsReplacedAndCleanWritesWhatAnUndisturbedRunWrites() throws Exception {
-    // Clean again on the client run's bronze, run id f1; one executor JVM is killed (SIGKILL) as soon as
-    // clean's first Spark job starts, so every job of clean after the first runs without it or on its successor.
-    Submitted fault = submit("fault", cluster, clientMode(), "clean", "f1", client.warehouse);
-    String appId = awaitCleanJob(fault);
-    ProcessHandle executor = ProcessHandle.allProcesses()
-        .filter(p -> p.info().commandLine().map(c -> c.contains("CoarseGrainedExecutorBackend")
-            && c.contains(appId) && c.contains(cluster.sparkHome().toString())).orElse(false))
-        .findFirst().orElseThrow(() -> new AssertionError("no executor JVM of " + appId + " found"));
-    String killedId = argument(executor.info().arguments().orElseThrow(), "--executor-id");
-    assertThat(executor.destroyForcibly()).as("kill -9 of executor " + killedId).isTrue();
-    executor.onExit().get(60, TimeUnit.SECONDS);
+  void aDriverKilledMidWriteLeavesTablesReadableAndAClusterModeRerunReplacesItsRows() throws Exception {
+    // Clean again on the client run's warehouse with run id r1, the driver (the client-mode spark-submit JVM)
+    // killed with kill -9 as soon as ops.duplicates' next commit is written: clean writes ops.quarantine (nothing
+    // new, so no commit), ops.duplicates, silver, ops.dq_report.
+    List<String> tables = List.of("bronze/records", "ops/quarantine", "ops/duplicates", "silver/records",
+        "ops/dq_report");
+    Map<String, long[]> before = versionsAndCounts(client.warehouse, tables);
+    Path trigger = client.warehouse.resolve("ops/duplicates/_delta_log")
+        .resolve(String.format(java.util.Locale.ROOT, "%020d.json", before.get("ops/duplicates")[0] + 1));
+    Submitted doomed = submit("killed-driver", cluster, clientMode(), "clean", "r1", client.warehouse);
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(DEADLINE_MINUTES);
+    while (!Files.exists(trigger) && doomed.process.isAlive() && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    boolean seen = Files.exists(trigger);
+    doomed.process.destroyForcibly();
+    assertThat(doomed.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String killedOutput = Files.readString(doomed.log);
+    assertThat(seen).as("%s appeared; output:%n%s", trigger, killedOutput).isTrue();
+    assertThat(doomed.process.exitValue()).as("killed by SIGKILL").isEqualTo(128 + 9);
+    assertThat(killedOutput).as("killed before clean finished").doesNotContain("clean (run r1)");
+    // Every table reads at the version it had with the rows it had; its current version is that one or the killed
+    // run's one whole next commit, which reads too.
+    before.forEach((t, vc) -> {
+      String path = client.warehouse.resolve(t).toString();
+      assertThat(spark.read().format("delta").option("versionAsOf", vc[0]).load(path).count()).as(t)
+          .isEqualTo(vc[1]);
+      assertThat(versionsAndCounts(client.warehouse, List.of(t)).get(t)[0]).as(t).isBetween(vc[0], vc[0] + 1);
+    });
 
-    String output = finish(fault);
-    List<JsonNode> events = events(fault.events);
-    assertThat(events).filteredOn(e -> e.path("Event").asText().equals("SparkListenerExecutorRemoved"))
-        .extracting(e -> e.path("Executor ID").asText()).contains(killedId);
-    // The worker whose executor died started a new one for the application (ids go 0, 1, 2).
-    assertThat(events).filteredOn(e -> e.path("Event").asText().equals("SparkListenerExecutorAdded"))
-        .extracting(e -> e.path("Executor ID").asText()).contains("2");
-    System.out.printf("fault: killed executor %s of %s; clean tasks lost with it: %d%n", killedId, appId,
-        events.stream().filter(e -> e.path("Event").asText().equals("SparkListenerTaskEnd")
-            && e.path("Task End Reason").path("Reason").asText().equals("ExecutorLostFailure")).count());
+    // The re-run with the same run id, the driver on a worker this time, replaces r1's rows.
+    Submitted s = submit("cluster-clean", cluster, clusterMode(), "clean", "r1", client.warehouse);
+    String submitOutput = finish(s);
+    Matcher m = Pattern.compile("driver-\\d{14}-\\d{4}").matcher(submitOutput);
+    assertThat(m.find()).as("spark-submit names the submitted driver:%n%s", submitOutput).isTrue();
+    String driverId = m.group();
+    // spark-submit returns once the driver is submitted: poll the master until the driver is done.
+    JsonNode state = cluster.await(driverId + " done", DEADLINE_MINUTES * 60, st -> driver(st, driverId) != null);
+    JsonNode driver = driver(state, driverId);
+    Path driverDir = cluster.workDirs().stream().map(w -> w.resolve(driverId)).filter(Files::isDirectory)
+        .findFirst().orElseThrow(() -> new AssertionError("no work folder of " + driverId));
+    String stdout = Files.readString(driverDir.resolve("stdout"));
+    assertThat(driver.path("state").asText()).as("%s on %s; stdout:%n%s%nstderr under %s", driverId,
+        driver.path("worker").asText(), stdout, driverDir).isEqualTo("FINISHED");
+    assertThat(driver.path("worker").asText()).startsWith("worker-");
+    assertThat(stdout).contains("clean (run r1)");
 
-    assertThat(cleanRow(output)).containsExactly(cleanRow(Files.readString(reference.log)));
-    assertSameCleanTables(reference.warehouse, client.warehouse, "r1", "f1");
-
-    // The same stage again with the same run id: it replaces f1's rows, nothing doubles, counts conserved.
-    Submitted rerun = submit("rerun", cluster, clientMode(), "clean", "f1", client.warehouse);
-    String again = finish(rerun);
-    long[] clean = cleanRow(again);
+    long[] clean = cleanRow(stdout);
     assertThat(clean).containsExactly(cleanRow(Files.readString(reference.log)));
-    assertThat(clean[1] + clean[2] + clean[3] + clean[4]).isEqualTo(46);
-    assertSameCleanTables(reference.warehouse, client.warehouse, "r1", "f1");
+    assertSameCleanTables(reference.warehouse, client.warehouse, "r1", "r1");
     assertThat(rows(client.warehouse, "SELECT run_id, count(*), count(DISTINCT _record_id) FROM %s GROUP BY run_id",
-        "silver/records")).containsExactly("f1|" + clean[1] + "|" + clean[1]);
+        "silver/records")).containsExactly("r1|" + clean[1] + "|" + clean[1]);
     long removed = clean[2] + clean[3];
     assertThat(rows(client.warehouse, "SELECT run_id, count(*), count(DISTINCT removed_record_id) FROM %s "
-        + "GROUP BY run_id ORDER BY run_id", "ops/duplicates"))
-        .containsExactly("f1|" + removed + "|" + removed, "r1|" + removed + "|" + removed);
+        + "GROUP BY run_id", "ops/duplicates")).containsExactly("r1|" + removed + "|" + removed);
+    List<String> quarantined = new ArrayList<>();
+    if (clean[4] > 0) {
+      quarantined.add("clean|" + clean[4] + "|" + clean[4]);
+    }
+    quarantined.add("ingest|2|2");
+    assertThat(rows(client.warehouse, "SELECT stage, count(*), count(DISTINCT _quarantine_id) FROM %s GROUP BY stage "
+        + "ORDER BY stage", "ops/quarantine")).containsExactlyElementsOf(quarantined);
   }
 
   @Test
   @Order(4)
-  void clusterModeRunsIngestWithTheDriverOnAWorker() throws Exception {
-    Path warehouse = dir.resolve("lake-cluster");
-    // Ingest only: what cluster mode adds (the driver on a worker, reading the conf by path, writing the tables
-    // from there) is the same for every stage, and each stage costs a driver start-up on a 2-core machine. The
-    // client-mode test runs every stage on the cluster's executors.
-    for (String stage : List.of("ingest")) {
-      Submitted s = submit("cluster-" + stage, cluster, clusterMode(), stage, "r1", warehouse);
-      String submitOutput = finish(s);
-      Matcher m = Pattern.compile("driver-\\d{14}-\\d{4}").matcher(submitOutput);
-      assertThat(m.find()).as("spark-submit names the submitted driver:%n%s", submitOutput).isTrue();
-      String driverId = m.group();
-      // spark-submit returns once the driver is submitted: poll the master until the driver is done.
-      JsonNode state = cluster.await(driverId + " done", DEADLINE_MINUTES * 60, st -> driver(st, driverId) != null);
-      JsonNode driver = driver(state, driverId);
-      Path driverDir = cluster.workDirs().stream().map(w -> w.resolve(driverId)).filter(Files::isDirectory)
-          .findFirst().orElseThrow(() -> new AssertionError("no work folder of " + driverId));
-      String stdout = Files.readString(driverDir.resolve("stdout"));
-      assertThat(driver.path("state").asText()).as("%s on %s; stdout:%n%s%nstderr under %s", driverId,
-          driver.path("worker").asText(), stdout, driverDir).isEqualTo("FINISHED");
-      assertThat(driver.path("worker").asText()).startsWith("worker-");
-      assertThat(stdout).contains(stage + " (run r1)");
+  void analystsQueryTheResultsTablesOfTheReferenceRunOverJdbc() throws Exception {
+    // lakepipe serve-sql over the reference warehouse (every stage ran there), queried as DBeaver or beeline would.
+    Launcher launcher = new Launcher(dir.resolve("serve-sql-logs"));
+    int port = ServeSqlIT.freePort();
+    Process server = launcher.start("serve-sql", "--conf", conf.toString(),
+        "--set", "tables.warehouse=" + reference.warehouse, "--set", "serve-sql.port=" + port);
+    int run = launcher.started();
+    try {
+      String url = ServeSqlIT.awaitServing(launcher, server, run);
+      DriverManager.setLoginTimeout(60);
+      try (Connection c = DriverManager.getConnection(url, "analyst", "")) {
+        assertThat(ServeSqlIT.rows(c, "SHOW TABLES IN results")).contains("results|metrics|false",
+            "results|model_registry|false", "results|predictions|false");
+        long tests = delta(reference.warehouse, "gold/dataset").where("split = 'test'").count();
+        assertThat(tests).isPositive();
+        assertThat(ServeSqlIT.rows(c, "SELECT count(*), count(DISTINCT _record_id) FROM results.predictions "
+            + "WHERE run_id = 'r1' AND split = 'test'")).containsExactly(tests + "|" + tests);
+        // docs/evaluate.md's "rows the model gets wrong" and "worst slices", as written there (run id filled in, ties ordered):
+        // over JDBC they return what the same SQL returns on the Delta folders in this JVM.
+        String wrong = "SELECT p._source, p._source_file, s._source_row, p.label, p.predicted_label "
+            + "FROM results.predictions p JOIN silver.records s ON s._record_id = p._record_id "
+            + "WHERE p.run_id = 'r1' AND p.split = 'test' AND p.label <> p.predicted_label "
+            + "ORDER BY p._source_file, s._source_row";
+        String worst = "SELECT slice, slice_value, value AS macro_f1, support FROM results.metrics "
+            + "WHERE run_id = 'r1' AND split = 'test' AND class = '*' AND metric = 'macro_f1' "
+            + "AND slice <> 'all' AND NOT below_min_support ORDER BY value ASC, slice, slice_value LIMIT 10";
+        String all = "SELECT count(*) FROM results.metrics WHERE run_id = 'r1' AND split = 'test' "
+            + "AND slice = 'all' AND class = '*' AND metric = 'macro_f1'";
+        for (String sql : List.of(wrong, worst, all)) {
+          assertThat(ServeSqlIT.rows(c, sql)).as(sql).isEqualTo(local(reference.warehouse, sql));
+        }
+        assertThat(ServeSqlIT.rows(c, all)).containsExactly("1");
+      }
+    } finally {
+      server.destroy();
+      if (!server.waitFor(60, TimeUnit.SECONDS)) {
+        server.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      }
     }
-    assertThat(contents(warehouse, "bronze/records", "r1")).as("bronze/records")
-        .isEqualTo(contents(reference.warehouse, "bronze/records", "r1")).isNotEmpty();
-    assertThat(rows(warehouse, "SELECT stage, count(*) FROM %s GROUP BY stage", "ops/quarantine"))
-        .containsExactly("ingest|2");
+  }
+
+  /** {@code sql} run in this JVM with each {@code db.table} replaced by its Delta folder; rows joined by |. */
+  private static List<String> local(Path warehouse, String sql) {
+    Matcher m = Pattern.compile("\\b(results|silver|gold|ops|bronze)\\.([a-z_]+)\\b").matcher(sql);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      m.appendReplacement(out, Matcher.quoteReplacement(
+          "delta.`" + warehouse.resolve(m.group(1)).resolve(m.group(2)) + "`"));
+    }
+    m.appendTail(out);
+    return spark.sql(out.toString()).collectAsList().stream()
+        .map(r -> r.mkString("|").replace("null", "NULL")).toList();
   }
 
   // ---- submitting
@@ -300,23 +391,49 @@ class StandaloneClusterIT extends SparkTestBase {
 
   // ---- what the executors did
 
-  /** Polls the run's event log until clean's first job started; returns the application id. */
-  private static String awaitCleanJob(Submitted s) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(DEADLINE_MINUTES);
-    while (System.nanoTime() < deadline) {
-      assertThat(s.process.isAlive()).as("clean still running; output:%n%s", Files.readString(s.log)).isTrue();
-      try (Stream<Path> files = Files.list(s.events)) {
-        for (Path f : files.toList()) {
-          boolean cleanStarted = Files.readAllLines(f).stream().anyMatch(l -> l.contains("SparkListenerJobStart")
-              && l.contains("\"spark.jobGroup.id\":\"CLEAN\""));
-          if (cleanStarted) {
-            return f.getFileName().toString().replace(".inprogress", "");
+  /**
+   * Polls the run's event log until a job of group {@code group} whose description ends with {@code description}
+   * started, then kills (SIGKILL) one live executor JVM of the application.
+   */
+  private static Killed killAnExecutorOnceStarted(Submitted s, String group, String description) {
+    try {
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(DEADLINE_MINUTES);
+      String appId = null;
+      while (appId == null) {
+        if (!s.process.isAlive() || System.nanoTime() > deadline) {
+          throw new AssertionError("no job of group " + group + " started while the run was alive; output:\n"
+              + Files.readString(s.log));
+        }
+        try (Stream<Path> files = Files.list(s.events)) {
+          for (Path f : files.toList()) {
+            boolean started = Files.readAllLines(f).stream().anyMatch(l -> l.contains("SparkListenerJobStart")
+                && l.contains("\"spark.jobGroup.id\":\"" + group + "\"")
+                && (description.isEmpty() || l.matches(
+                    ".*\"spark.job.description\":\"[^\"]*" + Pattern.quote(description) + "\".*")));
+            if (started) {
+              appId = f.getFileName().toString().replace(".inprogress", "");
+            }
           }
         }
+        Thread.sleep(200);
       }
-      Thread.sleep(200);
+      String app = appId;
+      ProcessHandle executor = ProcessHandle.allProcesses()
+          .filter(p -> p.info().commandLine().map(c -> c.contains("CoarseGrainedExecutorBackend")
+              && c.contains(app) && c.contains(cluster.sparkHome().toString())).orElse(false))
+          .findFirst().orElseThrow(() -> new AssertionError("no executor JVM of " + app + " found"));
+      String killedId = argument(executor.info().arguments().orElseThrow(), "--executor-id");
+      assertThat(executor.destroyForcibly()).as("kill -9 of executor " + killedId).isTrue();
+      executor.onExit().get(60, TimeUnit.SECONDS);
+      return new Killed(group, killedId, appId);
+    } catch (Exception e) {
+      throw new IllegalStateException("could not kill an executor during " + group, e);
     }
-    throw new AssertionError("clean's first Spark job did not start within " + DEADLINE_MINUTES + " minutes");
+  }
+
+  private static List<String> executorIds(List<JsonNode> events, String event) {
+    return events.stream().filter(e -> e.path("Event").asText().equals(event))
+        .map(e -> e.path("Executor ID").asText()).toList();
   }
 
   private static String appId(Path events) throws IOException {
@@ -441,6 +558,17 @@ class StandaloneClusterIT extends SparkTestBase {
 
   private static Dataset<Row> delta(Path warehouse, String table) {
     return spark.read().format("delta").load(warehouse.resolve(table).toString());
+  }
+
+  /** Each table's latest version and its row count. */
+  private static Map<String, long[]> versionsAndCounts(Path warehouse, List<String> tables) {
+    Map<String, long[]> out = new LinkedHashMap<>();
+    for (String t : tables) {
+      long version = io.delta.tables.DeltaTable.forPath(spark, warehouse.resolve(t).toString()).history(1)
+          .select("version").first().getLong(0);
+      out.put(t, new long[] {version, delta(warehouse, t).count()});
+    }
+    return out;
   }
 
   private static List<String> rows(Path warehouse, String sql, String table) {
