@@ -50,7 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
 class YarnClusterIT extends SparkTestBase {
 
   private static final Duration START_DEADLINE = Duration.ofMinutes(2);
-  private static final long SUBMIT_DEADLINE_MINUTES = 12;
+  private static final long SUBMIT_DEADLINE_MINUTES = 20;
   private static final String RUN_ID = "20261129T120000Z";
 
   @TempDir
