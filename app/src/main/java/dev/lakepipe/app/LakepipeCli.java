@@ -40,6 +40,7 @@ import picocli.CommandLine.Option;
         ValidateConfCommand.class,
         SqlCommand.class,
         ServeSqlCommand.class,
+        MaintainCommand.class,
         CommandLine.HelpCommand.class
     },
     footer = {

@@ -74,6 +74,7 @@ final class Stages {
     TrainSettings.parse(merged, dataset, problems);
     EvaluateSettings.parse(merged, dataset, problems);
     ServeSqlSettings.parse(merged, dataset, problems);
+    MaintainSettings.parse(merged, dataset, problems);
   }
 
   static void run(Stage stage, SparkSession spark, LakepipeConfig config, RunContext run, PrintWriter out) {

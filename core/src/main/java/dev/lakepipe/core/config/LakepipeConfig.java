@@ -49,7 +49,7 @@ public record LakepipeConfig(
 
   /** Top-level sections a conf may hold. Each stage adds its own when it arrives. */
   public static final Set<String> SECTIONS = Set.of("dataset", "tables", "spark", "ingest", "clean", "features", "train",
-      "evaluate", "serve-sql");
+      "evaluate", "serve-sql", "maintain");
 
   /**
    * Checks the sections a stage owns ({@code ingest}, ...) against the merged conf, adding to the same problems
