@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.floor;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.sequence;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.udf;
@@ -32,7 +31,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
-import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -68,8 +66,9 @@ import org.slf4j.LoggerFactory;
  * {@code xxhash64(seed, _record_id, copy index)}, so the output does not depend on partitioning, order or run. Assumes {@code _record_id} is unique, as ingest guarantees.
  *
  * <p>Cost: text copies are a narrow map (no shuffle) producing {@code copies} rows per selected row. Class counts
- * take one aggregation job (one row per class reaches the driver); oversampling ranks each minority class in a
- * window partitioned by label (one shuffle; a class is ranked in one task, which spills to disk when large).
+ * take one aggregation job (one row per class reaches the driver); oversampling ranks each minority class in
+ * seeded-hash order with {@link PrefixSum} (one shuffle of the minority rows spread over many tasks, a large
+ * class included, plus one small aggregation whose at most 1,024 + classes rows are broadcast).
  */
 public final class Augmentation {
 
@@ -211,16 +210,24 @@ public final class Augmentation {
   private static Dataset<Row> oversample(Dataset<Row> train, String label, Map<String, Long> classes,
       Map<String, Long> need, long seed) {
     // Per class: originals n and copies needed; every row gets need / n, the first need % n one more.
+    long all = need.keySet().stream().mapToLong(classes::get).sum();
     Column n = lit(null).cast(DataTypes.LongType);
     Column needed = lit(null).cast(DataTypes.LongType);
+    Column subs = lit(null).cast(DataTypes.LongType);
     for (Map.Entry<String, Long> e : need.entrySet()) {
       n = when(col(label).equalTo(e.getKey()), lit(classes.get(e.getKey()))).otherwise(n);
       needed = when(col(label).equalTo(e.getKey()), lit(e.getValue())).otherwise(needed);
+      subs = when(col(label).equalTo(e.getKey()), lit(PrefixSum.subBuckets(classes.get(e.getKey()), all)))
+          .otherwise(subs);
     }
-    Dataset<Row> copies = train
-        .filter(col(label).isin(need.keySet().toArray()))
-        .withColumn(RANK, row_number().over(Window.partitionBy(col(label))
-            .orderBy(xxhash64(lit(seed), col(Lineage.RECORD_ID)), col(Lineage.RECORD_ID))).minus(1))
+    // The rank is the count of the class's rows before the row in (hash, record id) order: row_number() - 1 of
+    // a window partitioned by label, taken by PrefixSum over sub-buckets of the hash range so that a class is
+    // ranked in many tasks. The hash's position in [0, 1] (Long.MIN_VALUE at 0) is non-decreasing in the hash.
+    Column hash = xxhash64(lit(seed), col(Lineage.RECORD_ID));
+    Column position = hash.cast(DataTypes.DoubleType).divide(lit(Math.pow(2, 64))).plus(lit(0.5));
+    Dataset<Row> ranked = PrefixSum.before(train.filter(col(label).isin(need.keySet().toArray())), label,
+        PrefixSum.subBucket(position, subs), lit(1L), RANK, hash, col(Lineage.RECORD_ID));
+    Dataset<Row> copies = ranked
         .withColumn(COPIES, floor(needed.divide(n)).cast(DataTypes.LongType)
             .plus(when(col(RANK).lt(needed.mod(n)), 1).otherwise(0)))
         .filter(col(COPIES).gt(0))

@@ -28,6 +28,7 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +38,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.expressions.Window;
-import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
@@ -108,6 +107,7 @@ public final class Splitter {
   private static final String BUCKET = "_bucket";
   private static final String START = "_start";
   private static final String CUM_NEED = "_cum_need";
+  private static final String SUBS = "_subs";
   private static final String PREV_SPLIT = "_prev_split";
   private static final String PREV_FOLD = "_prev_fold";
   private static final int MAX_COMPONENT_ROUNDS = 40;
@@ -155,12 +155,13 @@ public final class Splitter {
     Column stratum = s.policy() == SplitSettings.Policy.STRATIFIED
         ? coalesce(col(schema.labelColumn()), lit("")) : lit("");
     Dataset<Row> units = unitTable(withPrev, stratum, col(PREV_SPLIT), seed, "split");
-    long moved = units.filter(col("_prev_values").gt(1)).agg(coalesce(sum(SIZE), lit(0L))).first().getLong(0);
+    Quota splitQuota = quota(units, splits, fractions);
+    long moved = splitQuota.moved();
     if (moved > 0) {
       LOG.warn("features: {} rows in units whose old rows sat in different splits (new near-duplicate links "
           + "joined them); they now share one split", moved);
     }
-    Dataset<Row> splitUnits = quota(units, splits, fractions).select(col(UNIT), col(BUCKET).as(SPLIT));
+    Dataset<Row> splitUnits = splitQuota.units().select(col(UNIT), col(BUCKET).as(SPLIT));
     Dataset<Row> assigned = withFolds(withPrev.join(splitUnits, UNIT), s, stratum, seed);
     Dataset<Row> out = assigned.drop(UNIT, PREV_SPLIT, PREV_FOLD);
     return new Result(out, rejectedShape(rows), null, null, moved);
@@ -182,7 +183,7 @@ public final class Splitter {
     for (int i = 0; i < s.folds(); i++) {
       shares.add(i == s.folds() - 1 ? BigDecimal.ONE.subtract(share.multiply(BigDecimal.valueOf(i))) : share);
     }
-    Dataset<Row> foldUnits = quota(unitTable(inFolds, stratum, col(PREV_FOLD), seed, "fold"), folds, shares)
+    Dataset<Row> foldUnits = quota(unitTable(inFolds, stratum, col(PREV_FOLD), seed, "fold"), folds, shares).units()
         .select(col(UNIT), col(BUCKET).cast(DataTypes.IntegerType).as(FOLD));
     return assigned.join(foldUnits, JoinColumns.of(UNIT), "left");
   }
@@ -290,44 +291,67 @@ public final class Splitter {
   }
 
   /**
+   * The units with {@code _bucket} added, and the rows of units whose old rows sat in different buckets (a new
+   * near-duplicate link joined them; they now share one).
+   */
+  record Quota(Dataset<Row> units, long moved) {}
+
+  /**
    * Cuts each stratum's units into {@code buckets}: units with a previous bucket keep it; the others, in hash
    * order, fill each bucket up to its target {@code round(n * cumulative fraction)} (n = all rows of the
-   * stratum), in bucket order. Adds {@code _bucket}.
+   * stratum), in bucket order. Adds {@code _bucket}. A unit's place in that order is the rows of its stratum's
+   * new units before it in (hash, unit) order, a running sum taken by {@link PrefixSum} over sub-buckets of the
+   * hash range (so a stratum, and the one stratum of the group policy, is ordered in many tasks); one row per
+   * stratum reaches the driver (its size, what old units hold, the rows of units whose old rows sat in
+   * different buckets), from which its sub-bucket count is set.
    */
-  static Dataset<Row> quota(Dataset<Row> units, List<String> buckets, List<BigDecimal> fractions) {
+  static Quota quota(Dataset<Row> units, List<String> buckets, List<BigDecimal> fractions) {
     List<Column> aggs = new ArrayList<>();
     aggs.add(sum(SIZE).as("_n"));
+    aggs.add(coalesce(sum(when(col("_prev_values").gt(1), col(SIZE))), lit(0L)).as("_moved"));
     for (int b = 0; b < buckets.size(); b++) {
       aggs.add(coalesce(sum(when(col(PREV).equalTo(buckets.get(b)), col(SIZE))), lit(0L)).as("_old" + b));
     }
     List<Row> stats = units.groupBy(STRATUM)
         .agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new))
         .collectAsList();
-    List<Row> needs = new ArrayList<>();
-    for (Row r : stats) {
-      long n = r.getLong(1);
-      long[] old = new long[buckets.size()];
+    long moved = stats.stream().mapToLong(r -> r.getLong(2)).sum();
+    // Per stratum: what old units hold of each bucket, and the new rows (n minus that), by which the
+    // sub-buckets of the ordering are shared out.
+    long[][] old = new long[stats.size()][buckets.size()];
+    long[] newRows = new long[stats.size()];
+    for (int i = 0; i < stats.size(); i++) {
+      newRows[i] = stats.get(i).getLong(1);
       for (int b = 0; b < buckets.size(); b++) {
-        old[b] = r.getLong(2 + b);
+        old[i][b] = stats.get(i).getLong(3 + b);
+        newRows[i] -= old[i][b];
       }
-      needs.add(RowFactory.create(r.get(0), cumulativeNeeds(n, fractions, old)));
+    }
+    long allNew = Arrays.stream(newRows).sum();
+    List<Row> needs = new ArrayList<>();
+    for (int i = 0; i < stats.size(); i++) {
+      Row r = stats.get(i);
+      needs.add(RowFactory.create(r.get(0), cumulativeNeeds(r.getLong(1), fractions, old[i]),
+          PrefixSum.subBuckets(newRows[i], allNew)));
     }
     StructType needSchema = new StructType().add(STRATUM, DataTypes.StringType)
-        .add(CUM_NEED, DataTypes.createArrayType(DataTypes.LongType));
+        .add(CUM_NEED, DataTypes.createArrayType(DataTypes.LongType))
+        .add(SUBS, DataTypes.LongType);
     Dataset<Row> needTable = units.sparkSession().createDataFrame(needs, needSchema);
 
     Dataset<Row> known = units.filter(col(PREV).isin(buckets.toArray())).withColumn(BUCKET, col(PREV));
-    WindowSpec order = Window.partitionBy(STRATUM).orderBy(col(HASH), col(UNIT))
-        .rowsBetween(Window.unboundedPreceding(), -1);
-    Dataset<Row> fresh = units.filter(col(PREV).isNull().or(col(PREV).isin(buckets.toArray()).unary_$bang()))
-        .withColumn(START, coalesce(sum(SIZE).over(order), lit(0L)))
-        .join(broadcast(needTable), STRATUM);
+    // HASH is the first order key and sub-buckets are ranges of it, so the sum is the single window's
+    // sum(SIZE) over partitionBy(STRATUM).orderBy(HASH, UNIT).rowsBetween(unboundedPreceding, -1).
+    Dataset<Row> fresh = PrefixSum.before(
+        units.filter(col(PREV).isNull().or(col(PREV).isin(buckets.toArray()).unary_$bang()))
+            .join(broadcast(needTable), STRATUM),
+        STRATUM, PrefixSum.subBucket(col(HASH), col(SUBS)), col(SIZE), START, col(HASH), col(UNIT));
     Column bucket = lit(buckets.get(buckets.size() - 1));
     for (int b = buckets.size() - 2; b >= 0; b--) {
       bucket = when(col(START).lt(col(CUM_NEED).getItem(b)), lit(buckets.get(b))).otherwise(bucket);
     }
-    Dataset<Row> placed = fresh.withColumn(BUCKET, bucket).drop(START, CUM_NEED);
-    return known.unionByName(placed);
+    Dataset<Row> placed = fresh.withColumn(BUCKET, bucket).drop(START, CUM_NEED, SUBS);
+    return new Quota(known.unionByName(placed), moved);
   }
 
   /**
@@ -477,9 +501,10 @@ public final class Splitter {
     long moved = 0;
     if (carve == SplitSettings.Carve.STRATIFIED) {
       Dataset<Row> units = unitTable(placed.filter(givenTrain), stratum, col(PREV_SPLIT), seed, "split");
-      moved = units.filter(col("_prev_values").gt(1)).agg(coalesce(sum(SIZE), lit(0L))).first().getLong(0);
-      Dataset<Row> carved = quota(units, List.of(SplitSettings.VALIDATION, SplitSettings.TRAIN),
-          List.of(share, BigDecimal.ONE.subtract(share))).select(col(UNIT), col(BUCKET).as("_carved"));
+      Quota validationQuota = quota(units, List.of(SplitSettings.VALIDATION, SplitSettings.TRAIN),
+          List.of(share, BigDecimal.ONE.subtract(share)));
+      moved = validationQuota.moved();
+      Dataset<Row> carved = validationQuota.units().select(col(UNIT), col(BUCKET).as("_carved"));
       placed = placed.join(carved, JoinColumns.of(UNIT), "left")
           .withColumn(SPLIT, coalesce(col("_carved"), col(SPLIT)))
           .drop("_carved");
