@@ -23,35 +23,73 @@ final class CsvRecords {
   private CsvRecords() {}
 
   /**
-   * Reads records until the file ends or {@code out} holds {@code limit} rows. When the text stops early (a cut
-   * gzip file, a byte not valid in the charset), the records before are read and a {@link
-   * FileRecordReader.ReadFailure} names the line of the record it cuts short: that record is not read, even
-   * when what was read of it has the header's field count (a value may be cut).
+   * The records of one CSV text, parsed one at a time as {@link Stream#next()} asks: nothing is read ahead
+   * beyond the parser's buffer, so a file of any size is read in bounded memory. When the text stops early (a
+   * cut gzip file, a byte not valid in the charset), the records before are returned and {@code next} throws an
+   * {@link UncheckedIOException} holding a {@link FileRecordReader.ReadFailure} that names the line of the
+   * record it cuts short: that record is not returned, even when what was read of it has the header's field
+   * count (a value may be cut).
    */
-  static void read(InputFile file, SourceSettings source, TextReader in, List<Row> out, long limit) {
-    SourceSettings.CsvOptions o = source.csv();
-    CsvParser parser = new CsvParser(settings(o));
-    in.endAtFailure();
-    parser.beginParsing(in);
-    try {
-      String[] header = null;
-      long linesBefore = 0;
-      String[] row;
-      while (out.size() < limit) {
+  static Stream stream(InputFile file, SourceSettings source, TextReader in, long limit) {
+    return new Stream(file, source, in, limit);
+  }
+
+  /** A pull parser over one file's records; see {@link #stream}. At most {@code limit} rows come out. */
+  static final class Stream implements FileRecordReader.RecordStream {
+    private final InputFile file;
+    private final SourceSettings source;
+    private final SourceSettings.CsvOptions o;
+    private final TextReader in;
+    private final CsvParser parser;
+    private final long limit;
+    private long emitted;
+    private boolean done;
+    private String[] header;
+    private long linesBefore;
+
+    private Stream(InputFile file, SourceSettings source, TextReader in, long limit) {
+      this.file = file;
+      this.source = source;
+      this.o = source.csv();
+      this.in = in;
+      this.limit = limit;
+      this.parser = new CsvParser(settings(o));
+      in.endAtFailure();
+      parser.beginParsing(in);
+    }
+
+    @Override
+    public Row next() {
+      if (done || emitted >= limit) {
+        return null;
+      }
+      Row row = parse();
+      if (row == null) {
+        done = true;
+      } else {
+        emitted++;
+      }
+      return row;
+    }
+
+    /** The next row, or null at the end; a row that ends the file's reading (malformed, header) sets done. */
+    private Row parse() {
+      while (true) {
+        String[] row;
         try {
           row = parser.parseNext();
         } catch (TextParsingException e) {
-          out.add(RawRecords.error(file, linesBefore + 1, RawRecords.MALFORMED_RECORD,
+          done = true;
+          return RawRecords.error(file, linesBefore + 1, RawRecords.MALFORMED_RECORD,
               "Cannot parse the CSV record at line " + (linesBefore + 1) + " of " + file.path() + ": "
-                  + e.getMessage().lines().findFirst().orElse("") + ". Check quoting and the delimiter.", null));
-          return;
+                  + e.getMessage().lines().findFirst().orElse("") + ". Check quoting and the delimiter.", null);
         }
         if (row == null) {
           if (in.failure() != null) {
             // The text stopped right after a whole record: the next line is where the damage starts.
             throw new UncheckedIOException(new FileRecordReader.ReadFailure(linesBefore + 1, in.failure()));
           }
-          return;
+          return null;
         }
         long startLine = linesBefore + 1;
         linesBefore = parser.getContext().currentLine();
@@ -68,12 +106,12 @@ final class CsvRecords {
         if (stopped && parser.getContext().currentLine() > startLine && endsInsideQuotes(content, o)) {
           // The parser met the end of the file inside a quoted field: every line after the quote was
           // swallowed into this one field, so the record (whatever its field count) is not trustworthy.
-          out.add(RawRecords.error(file, startLine, RawRecords.MALFORMED_RECORD,
+          done = true;
+          return RawRecords.error(file, startLine, RawRecords.MALFORMED_RECORD,
               "Line " + startLine + " of " + file.path() + " opens a quote (" + o.quote() + ") that is never "
                   + "closed: line " + startLine + " to the end of the file was read as one record. Close or escape the quote (escape '"
                   + o.escape() + "'), or set ingest.sources." + source.name() + ".quote.",
-              content));
-          return;
+              content);
         }
         stripCarriageReturn(row);
         if (header == null) {
@@ -81,28 +119,32 @@ final class CsvRecords {
           if (o.header()) {
             List<String> missing = missingMapped(source, header);
             if (!missing.isEmpty()) {
-              out.add(RawRecords.error(file, startLine, RawRecords.MISSING_COLUMN, String.join(",", missing),
-                  String.join(",", header)));
-              return;
+              done = true;
+              return RawRecords.error(file, startLine, RawRecords.MISSING_COLUMN, String.join(",", missing),
+                  String.join(",", header));
             }
             continue;
           }
         }
         if (row.length != header.length) {
-          out.add(RawRecords.error(file, startLine, RawRecords.MALFORMED_RECORD,
+          return RawRecords.error(file, startLine, RawRecords.MALFORMED_RECORD,
               "Line " + startLine + " of " + file.path() + " has " + row.length + " fields; the header has "
                   + header.length + ". Check quoting and the delimiter '" + o.delimiter() + "'.",
               String.join(String.valueOf(o.delimiter()), Arrays.asList(row).stream()
-                  .map(v -> v == null ? "" : v).toList())));
-          continue;
+                  .map(v -> v == null ? "" : v).toList()));
         }
         Map<String, String> fields = new HashMap<>();
         for (int i = 0; i < header.length; i++) {
           fields.put(header[i], row[i]);
         }
-        out.add(RawRecords.ok(file, startLine, fields));
+        return RawRecords.ok(file, startLine, fields);
       }
-    } finally {
+    }
+
+    /** Stops the parser, which closes the text below it. */
+    @Override
+    public void close() {
+      done = true;
       parser.stopParsing();
     }
   }

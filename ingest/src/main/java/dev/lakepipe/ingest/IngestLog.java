@@ -4,14 +4,9 @@ import static org.apache.spark.sql.functions.col;
 
 import dev.lakepipe.core.TableCatalog;
 import dev.lakepipe.core.TableRef;
-import java.sql.Timestamp;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -20,7 +15,7 @@ import org.apache.spark.sql.types.StructType;
  * {@code ops.ingest_log}: one row per input file (or JDBC read) per run, with its size, modification time,
  * SHA-256 and the rows read, written, quarantined and already present. It is what makes ingest incremental:
  * a file whose path and checksum are logged is not read again; a file whose path, size and modification time
- * are logged is not even checksummed again.
+ * are logged is not even checksummed again. Read and written as Datasets: nothing per file is collected.
  */
 final class IngestLog {
 
@@ -39,17 +34,6 @@ final class IngestLog {
       .add("rows_already_present", DataTypes.LongType, false)
       .add("logged_at", DataTypes.TimestampType, false);
 
-  /** What the log already knows of a source's files. */
-  record Seen(Set<String> pathSizeTime, Set<String> pathChecksum) {
-    boolean unchanged(InputFile f) {
-      return pathSizeTime.contains(f.path() + "\u0000" + f.size() + "\u0000" + f.modificationTime());
-    }
-
-    boolean sameContent(InputFile f, String checksum) {
-      return pathChecksum.contains(f.path() + "\u0000" + checksum);
-    }
-  }
-
   private final SparkSession spark;
   private final TableCatalog catalog;
   private final TableRef table;
@@ -60,39 +44,25 @@ final class IngestLog {
     this.table = catalog.table(KEY);
   }
 
-  /** The logged files of a source. Grows with the number of files, not rows. */
-  Seen seen(String source) {
-    Set<String> pst = new HashSet<>();
-    Set<String> pc = new HashSet<>();
-    if (catalog.exists(table)) {
-      for (Row r : catalog.read(table, "ingest").filter(col("source").equalTo(source))
-          .select("path", "size", "modification_time", "checksum").collectAsList()) {
-        if (!r.isNullAt(1) && !r.isNullAt(2)) {
-          pst.add(r.getString(0) + "\u0000" + r.getLong(1) + "\u0000" + r.getTimestamp(2).getTime());
-        }
-        if (!r.isNullAt(3)) {
-          pc.add(r.getString(0) + "\u0000" + r.getString(3));
-        }
-      }
+  /**
+   * The logged files of a source ({@code path, size, modification_time, checksum}), or null when the log does
+   * not exist yet. Not collected: ingest joins the listing with it on executors, so the driver holds none of
+   * the log's history (which grows with every file ever ingested).
+   */
+  Dataset<Row> logged(String source) {
+    if (!catalog.exists(table)) {
+      return null;
     }
-    return new Seen(pst, pc);
+    return catalog.read(table, "ingest").filter(col("source").equalTo(source))
+        .select("path", "size", "modification_time", "checksum");
   }
 
-  /** One log row; {@code size}, {@code modificationTime} and {@code checksum} are null for JDBC reads. */
-  record Entry(String source, String path, Long size, Long modificationTime, String checksum,
-      long read, long written, long quarantined, long alreadyPresent) {}
-
-  void write(String runId, Timestamp at, List<Entry> entries) {
-    if (entries.isEmpty()) {
-      return;
-    }
-    List<Row> rows = new ArrayList<>();
-    for (Entry e : entries) {
-      rows.add(RowFactory.create(runId, e.source(), e.path(), e.size(),
-          e.modificationTime() == null ? null : new Timestamp(e.modificationTime()), e.checksum(), e.read(),
-          e.written(), e.quarantined(), e.alreadyPresent(), at));
-    }
-    Dataset<Row> df = spark.createDataFrame(rows, SCHEMA);
-    catalog.insertNew(table, df, List.of("source", "path", "checksum", "run_id"));
+  /**
+   * Adds this run's rows, {@code rows} in the layout of {@link #SCHEMA} (one per file or JDBC read; size,
+   * modification time and checksum null for JDBC reads). A re-run with the same run id adds nothing twice.
+   */
+  void write(Dataset<Row> rows) {
+    Dataset<Row> typed = spark.createDataFrame(rows.javaRDD(), SCHEMA);
+    catalog.insertNew(table, typed, List.of("source", "path", "checksum", "run_id"));
   }
 }

@@ -28,29 +28,56 @@ final class JsonLinesRecords {
 
   private JsonLinesRecords() {}
 
-  /** Reads records until the file ends or {@code out} holds {@code limit} rows. */
-  static void read(InputFile file, BufferedReader in, List<Row> out, long limit) throws IOException {
-    long lineNo = 0;
-    String line;
-    while (out.size() < limit && (line = readLine(in, lineNo + 1)) != null) {
-      lineNo++;
-      if (line.isBlank()) {
-        continue;
+  /**
+   * The records of one JSON Lines text, one line parsed per {@link Stream#next()}: memory holds one line, not
+   * the file. A line the text cannot give (a cut gzip file, a byte not valid in the charset) makes {@code next}
+   * throw a {@link FileRecordReader.ReadFailure} naming that line.
+   */
+  static Stream stream(InputFile file, BufferedReader in, long limit) {
+    return new Stream(file, in, limit);
+  }
+
+  /** A pull reader over one file's lines; see {@link #stream}. At most {@code limit} rows come out. */
+  static final class Stream implements FileRecordReader.RecordStream {
+    private final InputFile file;
+    private final BufferedReader in;
+    private final long limit;
+    private long emitted;
+    private long lineNo;
+
+    private Stream(InputFile file, BufferedReader in, long limit) {
+      this.file = file;
+      this.in = in;
+      this.limit = limit;
+    }
+
+    @Override
+    public Row next() throws IOException {
+      String line;
+      while (emitted < limit && (line = readLine(in, lineNo + 1)) != null) {
+        lineNo++;
+        if (line.isBlank()) {
+          continue;
+        }
+        emitted++;
+        return record(line);
       }
+      return null;
+    }
+
+    private Row record(String line) {
       JsonNode node;
       try {
         node = JSON.readTree(line);
       } catch (JsonProcessingException e) {
-        out.add(RawRecords.error(file, lineNo, RawRecords.MALFORMED_RECORD,
+        return RawRecords.error(file, lineNo, RawRecords.MALFORMED_RECORD,
             "Line " + lineNo + " of " + file.path() + " is not valid JSON: " + e.getOriginalMessage()
-                + ". Fix or remove the line.", line));
-        continue;
+                + ". Fix or remove the line.", line);
       }
       if (node == null || !node.isObject()) {
-        out.add(RawRecords.error(file, lineNo, RawRecords.MALFORMED_RECORD,
+        return RawRecords.error(file, lineNo, RawRecords.MALFORMED_RECORD,
             "Line " + lineNo + " of " + file.path() + " is JSON but not an object. "
-                + "JSON Lines sources need one {...} object per line.", line));
-        continue;
+                + "JSON Lines sources need one {...} object per line.", line);
       }
       Map<String, String> fields = new HashMap<>();
       for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
@@ -58,7 +85,12 @@ final class JsonLinesRecords {
         JsonNode v = e.getValue();
         fields.put(e.getKey(), v.isNull() ? null : v.isValueNode() ? v.asText() : v.toString());
       }
-      out.add(RawRecords.ok(file, lineNo, fields));
+      return RawRecords.ok(file, lineNo, fields);
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
     }
   }
 

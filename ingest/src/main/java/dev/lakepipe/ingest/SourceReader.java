@@ -2,16 +2,19 @@ package dev.lakepipe.ingest;
 
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.array_distinct;
+import static org.apache.spark.sql.functions.array_sort;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.flatten;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.slice;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.transform;
 import static org.apache.spark.sql.functions.when;
@@ -46,7 +49,8 @@ import org.apache.spark.sql.SparkSession;
  *
  * <p>Unlike the job, {@link #read} is not incremental: it reads every file of the source, whatever
  * {@code ops.ingest_log} says. Cost: one pass over the source (persisted in the caller's {@link Persisted}),
- * one small aggregation per file for the header check and the counts; only per-file counts reach the driver.
+ * one aggregation per source for the header check and the counts; only one row per source reaches the driver
+ * (besides the file listing).
  */
 public final class SourceReader {
 
@@ -103,10 +107,10 @@ public final class SourceReader {
       raw = raw(spark, source, SourceFiles.root(spark, source).toString(), SourceFiles.list(spark, source));
     }
     Dataset<Row> records = persisted.cut(Canonicalizer.canonicalize(raw, source, schema, run));
-    List<Row> perFile = perFile(records);
-    checkHeaders(perFile, List.of(source));
-    long read = perFile.stream().mapToLong(r -> r.getLong(2)).sum();
-    long bad = perFile.stream().mapToLong(r -> r.getLong(3)).sum();
+    List<Row> summary = summary(records);
+    checkHeaders(summary, List.of(source));
+    long read = summary.stream().mapToLong(r -> r.getLong(1)).sum();
+    long bad = summary.stream().mapToLong(r -> r.getLong(2)).sum();
     return new SourceRows(source.name(), good(records, schema), quarantineRows(records.filter(isBad()), stage),
         read, bad);
   }
@@ -125,14 +129,40 @@ public final class SourceReader {
     if (source.format() == SourceFormat.PARQUET) {
       return TableSources.parquet(spark, source, root, files);
     }
+    JavaRDD<InputFile> rdd = JavaSparkContext.fromSparkContext(spark.sparkContext())
+        .parallelize(files, slices(spark, source, files.size()));
+    return read(spark, source, rdd, maxRecordsPerFile);
+  }
+
+  /**
+   * The raw records of {@code count} files of a text file source (csv, jsonl, email, text) given as an RDD, so
+   * the file list need not be on the driver. The files are dealt round-robin from one partition into
+   * {@link #slices} tasks (an RDD shuffle inside the read's own job): one file per task for csv and jsonl (up to
+   * 10,000 tasks), an even share per task for email and text.
+   */
+  static Dataset<Row> raw(SparkSession spark, SourceSettings source, JavaRDD<InputFile> files, long count) {
+    if (count == 0) {
+      return spark.createDataFrame(List.<Row>of(), RawRecords.SCHEMA);
+    }
+    return read(spark, source, files.coalesce(1).repartition(slices(spark, source, count)), Long.MAX_VALUE);
+  }
+
+  /**
+   * Tasks for {@code files} text files: one per file for csv and jsonl (neither can be split; a task per file is
+   * Spark's own parallelism for multi-line CSV and gzip) up to 10,000, a few per core for email and text, whose
+   * many small files are one record each.
+   */
+  private static int slices(SparkSession spark, SourceSettings source, long files) {
+    return (int) (source.format().isOneRecordPerFile()
+        ? Math.min(files, Math.max(1, spark.sparkContext().defaultParallelism() * 4))
+        : Math.min(files, 10_000));
+  }
+
+  private static Dataset<Row> read(SparkSession spark, SourceSettings source, JavaRDD<InputFile> files,
+      long maxRecordsPerFile) {
     HadoopConf conf = new HadoopConf(spark.sparkContext().hadoopConfiguration());
-    int slices = source.format().isOneRecordPerFile()
-        ? Math.min(files.size(), Math.max(1, spark.sparkContext().defaultParallelism() * 4))
-        : Math.min(files.size(), 10_000);
-    JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext())
-        .parallelize(files, slices)
-        .flatMap(new FileRecordReader(source, conf, maxRecordsPerFile));
-    return spark.createDataFrame(rows, RawRecords.SCHEMA);
+    return spark.createDataFrame(files.flatMap(new FileRecordReader(source, conf, maxRecordsPerFile)),
+        RawRecords.SCHEMA);
   }
 
   /** Whether a canonical record is bad (a reader or canonicaliser error). */
@@ -141,57 +171,67 @@ public final class SourceReader {
   }
 
   /**
-   * One pass over canonical records, one row per source file: {@code _source, _source_file, read, quarantined,
-   * missing} (the header problem, if any: [missing fields, present fields]), {@code present} (JSON Lines
-   * fields seen), {@code parsed} (JSON Lines records parsed).
+   * Per source file, not collected: {@code _source, _source_file, read, quarantined}. Ingest writes it into
+   * {@code ops.ingest_log}; with one record per file (email) it has a row per record, so it stays on executors.
    */
-  static List<Row> perFile(Dataset<Row> records) {
-    Column firstError = element_at(col(Canonicalizer.ERRORS), 1);
+  static Dataset<Row> perFile(Dataset<Row> records) {
     return records.groupBy(col(Lineage.SOURCE), col(Lineage.SOURCE_FILE))
+        .agg(count(lit(1)).as("read"), sum(when(isBad(), 1).otherwise(0)).as("quarantined"));
+  }
+
+  /** How many file names a conf error lists (the first, in path order); the count of the others follows. */
+  static final int FILES_NAMED = 10;
+
+  /**
+   * One aggregation over canonical records, one row per source (so bounded by the number of sources, whatever
+   * the number of files): {@code _source, read, quarantined, missing} (the header problem of the file first in
+   * path order, if any: [file, missing fields, present fields]), {@code present} (JSON Lines fields seen, sorted),
+   * {@code parsed} (JSON Lines records parsed), {@code files} (files with records), {@code first_files} (the
+   * first {@link #FILES_NAMED} of them in path order).
+   */
+  static List<Row> summary(Dataset<Row> records) {
+    Column firstError = element_at(col(Canonicalizer.ERRORS), 1);
+    return records.groupBy(col(Lineage.SOURCE))
         .agg(count(lit(1)).as("read"),
             sum(when(isBad(), 1).otherwise(0)).as("quarantined"),
-            max(when(firstError.getField("code").equalTo(RawRecords.MISSING_COLUMN),
-                array(firstError.getField("message"), col(Canonicalizer.RAW)))).as("missing"),
-            array_distinct(flatten(collect_set(col(Canonicalizer.PRESENT_FIELDS)))).as("present"),
-            sum(when(col(Canonicalizer.PRESENT_FIELDS).isNotNull(), 1).otherwise(0)).as("parsed"))
+            min(when(firstError.getField("code").equalTo(RawRecords.MISSING_COLUMN),
+                array(col(Lineage.SOURCE_FILE), firstError.getField("message"), col(Canonicalizer.RAW))))
+                .as("missing"),
+            array_sort(array_distinct(flatten(collect_set(col(Canonicalizer.PRESENT_FIELDS))))).as("present"),
+            sum(when(col(Canonicalizer.PRESENT_FIELDS).isNotNull(), 1).otherwise(0)).as("parsed"),
+            countDistinct(col(Lineage.SOURCE_FILE)).as("files"),
+            slice(array_sort(collect_set(col(Lineage.SOURCE_FILE))), 1, FILES_NAMED).as("first_files"))
         .collectAsList();
   }
 
   /**
    * Throws the conf error a header problem means: a mapped field missing from a file's header, or a JSON Lines
-   * field mapped but absent from every record read.
+   * field mapped but absent from every record read. {@code summary} is {@link #summary}'s.
    */
-  static void checkHeaders(List<Row> perFile, List<SourceSettings> sources) {
-    for (Row r : perFile) {
-      if (!r.isNullAt(4)) {
-        List<String> missing = Arrays.asList(r.getList(4).get(0).toString().split(","));
-        List<String> present = Arrays.asList(r.getList(4).get(1).toString().split(","));
-        throw LakepipeErrors.missingSourceColumn(r.getString(0), r.getString(1), missing, present);
+  static void checkHeaders(List<Row> summary, List<SourceSettings> sources) {
+    for (Row r : summary) {
+      if (!r.isNullAt(3)) {
+        List<Object> m = r.getList(3);
+        List<String> missing = Arrays.asList(m.get(1).toString().split(","));
+        List<String> present = Arrays.asList(m.get(2).toString().split(","));
+        throw LakepipeErrors.missingSourceColumn(r.getString(0), m.get(0).toString(), missing, present);
       }
     }
     for (SourceSettings s : sources) {
       if (s.format() != SourceFormat.JSONL) {
         continue;
       }
-      Set<String> seen = new TreeSet<>();
-      List<String> files = new ArrayList<>();
-      long parsed = 0;
-      for (Row r : perFile) {
-        if (r.getString(0).equals(s.name())) {
-          files.add(r.getString(1));
-          parsed += r.getLong(6);
-          if (!r.isNullAt(5)) {
-            seen.addAll(r.getList(5));
-          }
-        }
-      }
-      if (files.isEmpty() || parsed == 0) {
+      Row r = summary.stream().filter(x -> x.getString(0).equals(s.name())).findFirst().orElse(null);
+      if (r == null || r.getLong(5) == 0) {
         continue;
       }
+      Set<String> seen = new TreeSet<>(r.isNullAt(4) ? List.of() : r.<String>getList(4));
       List<String> missing = new TreeSet<>(s.columns().values()).stream().filter(f -> !seen.contains(f)).toList();
       if (!missing.isEmpty()) {
-        throw LakepipeErrors.missingSourceColumn(s.name(), String.join(", ", files), missing,
-            new ArrayList<>(seen));
+        long files = r.getLong(6);
+        String named = String.join(", ", r.<String>getList(7))
+            + (files > FILES_NAMED ? " and " + (files - FILES_NAMED) + " more files" : "");
+        throw LakepipeErrors.missingSourceColumn(s.name(), named, missing, new ArrayList<>(seen));
       }
     }
   }
