@@ -1,8 +1,6 @@
 package dev.lakepipe.app;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigValueType;
 import dev.lakepipe.core.TableMaintenance;
 import dev.lakepipe.core.config.ConfigProblems;
 import dev.lakepipe.core.config.DatasetSchema;
@@ -28,14 +26,7 @@ record MaintainSettings(boolean optimize, Duration vacuumRetention, boolean allo
 
   /** Reads and checks {@code maintain}; problems go to {@code problems}, defaults stand in for bad values. */
   static MaintainSettings parse(Config merged, DatasetSchema dataset, ConfigProblems problems) {
-    Config c = ConfigFactory.empty();
-    if (merged.hasPath(SECTION)) {
-      if (merged.getValue(SECTION).valueType() == ConfigValueType.OBJECT) {
-        c = merged.getConfig(SECTION);
-      } else {
-        problems.add("Key maintain must be an object such as { vacuum-retention = 168h }.");
-      }
-    }
+    Config c = problems.section(merged, SECTION, "{ vacuum-retention = 168h }");
     problems.rejectUnknownKeys(c, SECTION, KEYS);
     boolean optimize = problems.bool(c, SECTION, "optimize", true);
     Duration retention = problems.duration(c, SECTION, "vacuum-retention", Duration.ZERO,

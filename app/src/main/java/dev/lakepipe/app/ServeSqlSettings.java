@@ -1,8 +1,6 @@
 package dev.lakepipe.app;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigValueType;
 import dev.lakepipe.core.LakepipeErrors;
 import dev.lakepipe.core.config.ConfigProblems;
 import dev.lakepipe.core.config.DatasetSchema;
@@ -51,14 +49,7 @@ record ServeSqlSettings(String host, int port, boolean allowNonLoopback, Auth au
 
   /** Reads and checks {@code serve-sql}; problems go to {@code problems}, defaults stand in for bad values. */
   static ServeSqlSettings parse(Config merged, DatasetSchema dataset, ConfigProblems problems) {
-    Config c = ConfigFactory.empty();
-    if (merged.hasPath(SECTION)) {
-      if (merged.getValue(SECTION).valueType() == ConfigValueType.OBJECT) {
-        c = merged.getConfig(SECTION);
-      } else {
-        problems.add("Key serve-sql must be an object such as { port = 10000 }.");
-      }
-    }
+    Config c = problems.section(merged, SECTION, "{ port = 10000 }");
     if (c.hasPath("password")) {
       // Never echo the value: it is a password.
       problems.add("Key serve-sql.password is not allowed: a password in a conf file is readable by everyone who "

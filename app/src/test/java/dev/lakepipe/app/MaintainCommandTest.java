@@ -49,6 +49,14 @@ class MaintainCommandTest extends SparkTestBase {
   }
 
   @Test
+  void aSectionThatIsNotAnObjectIsNamedWithAnExample() throws IOException {
+    Result r = cli("validate-conf", "--conf", conf().toString(), "--set", "maintain=weekly");
+
+    assertThat(r.code()).as(r.err()).isEqualTo(2);
+    assertThat(r.err()).contains("Key maintain must be an object such as { vacuum-retention = 168h }.");
+  }
+
+  @Test
   void compactsAndVacuumsEveryWrittenTableAndCountsTheOthers() throws IOException {
     // bronze.records: three appends of one row, one file each (versions 0, 1, 2).
     for (String id : List.of("a", "b", "c")) {

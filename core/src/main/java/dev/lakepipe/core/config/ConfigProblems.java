@@ -115,6 +115,21 @@ public final class ConfigProblems {
     return lower;
   }
 
+  /**
+   * The object at {@code key} of {@code root} (a top-level section such as {@code serve-sql}); empty when absent.
+   * Any other value is a problem whose message shows {@code example}, and reads as empty.
+   */
+  public Config section(Config root, String key, String example) {
+    if (!root.hasPath(key)) {
+      return com.typesafe.config.ConfigFactory.empty();
+    }
+    if (root.getValue(key).valueType() == com.typesafe.config.ConfigValueType.OBJECT) {
+      return root.getConfig(key);
+    }
+    add("Key %s must be an object such as %s.", key, example);
+    return com.typesafe.config.ConfigFactory.empty();
+  }
+
   /** A duration such as {@code 90s} or {@code 5m}, at least {@code min}. */
   public java.time.Duration duration(Config c, String prefix, String key, java.time.Duration min,
       java.time.Duration fallback) {
