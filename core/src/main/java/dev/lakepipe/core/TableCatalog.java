@@ -106,7 +106,7 @@ public final class TableCatalog {
     String view = "lakepipe_merge_source_" + java.util.UUID.randomUUID().toString().replace("-", "");
     rows.createOrReplaceTempView(view);
     try {
-      String target = t.location() == null ? t.name() : "delta.`" + t.location().replace("`", "``") + "`";
+      String target = t.sqlTarget();
       // SQL MERGE returns its own metrics (num_affected/updated/deleted/inserted_rows); a MERGE that changes
       // nothing commits no version and reports 0.
       Row result = spark.sql("MERGE INTO " + target + " AS t USING " + view + " AS s ON " + condition

@@ -74,7 +74,7 @@ public final class TableMaintenance {
 
   private static Result maintain(SparkSession spark, TableCatalog catalog, TableRef t, boolean optimize,
       Duration retention) {
-    String target = sqlTarget(t);
+    String target = t.sqlTarget();
     long before = numFiles(spark, target);
     if (optimize) {
       catalog.delta(t).optimize().executeCompaction();
@@ -92,9 +92,5 @@ public final class TableMaintenance {
   private static long numFiles(SparkSession spark, String target) {
     Row detail = spark.sql("DESCRIBE DETAIL " + target).first();
     return detail.getLong(detail.fieldIndex("numFiles"));
-  }
-
-  private static String sqlTarget(TableRef t) {
-    return t.location() == null ? t.name() : "delta.`" + t.location().replace("`", "``") + "`";
   }
 }

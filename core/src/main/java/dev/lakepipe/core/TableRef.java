@@ -14,6 +14,11 @@ public record TableRef(String key, String name, String location) {
     return name.substring(name.indexOf('.') + 1);
   }
 
+  /** How SQL names the table: its name in metastore mode, {@code delta.`<location>`} in path mode. */
+  public String sqlTarget() {
+    return location == null ? name : "delta.`" + location.replace("`", "``") + "`";
+  }
+
   @Override
   public String toString() {
     return location == null ? name : name + " (" + location + ")";

@@ -262,9 +262,7 @@ public final class IngestJob {
 
     /** Bronze's record ids at {@code version}: a time-travel read, the same rows however often it is computed. */
     private Dataset<Row> bronzeIdsAsOf(TableRef bronze, long version) {
-      String target = bronze.location() == null ? bronze.name()
-          : "delta.`" + bronze.location().replace("`", "``") + "`";
-      return spark.sql("SELECT `" + Lineage.RECORD_ID + "` FROM " + target + " VERSION AS OF " + version);
+      return spark.sql("SELECT `" + Lineage.RECORD_ID + "` FROM " + bronze.sqlTarget() + " VERSION AS OF " + version);
     }
 
     private IngestReport report(List<IngestReport.SourceCounts> counts) {
