@@ -82,6 +82,8 @@ class StandaloneClusterIT extends SparkTestBase {
     target = Launcher.ROOT.resolve("app/target");
     assertThat(target.resolve("lakepipe-job.jar")).as("run after mvn package").isRegularFile();
     conf = TinyDataset.write(dir);
+    // Beside the conf as docs/deploy.md has it: --env standalone reads it (shuffle and Delta snapshot partitions).
+    Files.copy(Launcher.ROOT.resolve("conf/standalone.conf"), dir.resolve("standalone.conf"));
     // The local[2] reference runs while the cluster starts and the client-mode run goes: the machine has 2
     // cores, but most of each run is JVM start-up and waiting.
     reference = submit("reference", null, List.of("--master", "local[2]"), "run", "r1", dir.resolve("lake-local"));

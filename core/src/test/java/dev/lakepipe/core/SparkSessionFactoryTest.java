@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 class SparkSessionFactoryTest extends SparkTestBase {
 
   private static final List<String> KEYS = List.of("spark.sql.shuffle.partitions",
-      "spark.sql.adaptive.advisoryPartitionSizeInBytes", "spark.sql.session.timeZone");
+      "spark.sql.adaptive.advisoryPartitionSizeInBytes", "spark.sql.session.timeZone",
+      "spark.databricks.delta.snapshotPartitions");
 
   private static LakepipeConfig config(LakepipeConfig.Env env, String hocon) {
     return LakepipeConfig.from(ConfigFactory.parseString(hocon + "\ntables.mode = metastore\n"
@@ -32,6 +33,7 @@ class SparkSessionFactoryTest extends SparkTestBase {
     try {
       spark.conf().set("spark.sql.shuffle.partitions", "2");
       spark.conf().unset("spark.sql.adaptive.advisoryPartitionSizeInBytes");
+      spark.conf().unset("spark.databricks.delta.snapshotPartitions");
 
       // Databricks, nothing in the conf: the session's 2 partitions and Spark's default advisory size (64 MiB,
       // shown in bytes) stand; the built-in defaults set only the time zone.
@@ -39,6 +41,7 @@ class SparkSessionFactoryTest extends SparkTestBase {
       assertThat(spark.conf().get("spark.sql.shuffle.partitions")).isEqualTo("2");
       assertThat(spark.conf().get("spark.sql.adaptive.advisoryPartitionSizeInBytes")).isEqualTo("67108864b");
       assertThat(spark.conf().get("spark.sql.session.timeZone")).isEqualTo("UTC");
+      assertThat(spark.conf().getOption("spark.databricks.delta.snapshotPartitions").isEmpty()).isTrue();
 
       // The conf says so: then it is applied.
       SparkSessionFactory.create(config(LakepipeConfig.Env.YARN,
@@ -52,6 +55,9 @@ class SparkSessionFactoryTest extends SparkTestBase {
       assertThat(spark.conf().get("spark.sql.shuffle.partitions")).isEqualTo("3");
       assertThat(spark.conf().get("spark.sql.adaptive.advisoryPartitionSizeInBytes")).isEqualTo("64m");
       assertThat(spark.conf().get("spark.sql.adaptive.enabled")).isEqualTo("true");
+      // Delta's snapshot state in as many tasks as the machine has cores (at most Delta's own 50).
+      assertThat(spark.conf().get("spark.databricks.delta.snapshotPartitions"))
+          .isEqualTo(Integer.toString(Math.min(50, Runtime.getRuntime().availableProcessors())));
     } finally {
       for (int i = 0; i < KEYS.size(); i++) {
         if (before.get(i).isEmpty()) {
