@@ -43,6 +43,15 @@ class ConnectedComponentsTest extends SparkTestBase {
     return out;
   }
 
+  /** n00 - n01 - ... - n{length}: {@code length} edges in order. */
+  private static List<String[]> chain(int length) {
+    List<String[]> chain = new ArrayList<>();
+    for (int i = 0; i < length; i++) {
+      chain.add(new String[] {String.format(Locale.ROOT, "n%02d", i), String.format(Locale.ROOT, "n%02d", i + 1)});
+    }
+    return chain;
+  }
+
   @Test
   void labelsEveryNodeWithTheSmallestIdOfItsComponent() {
     Dataset<Row> e = edges(List.of(
@@ -72,10 +81,7 @@ class ConnectedComponentsTest extends SparkTestBase {
 
   @Test
   void failsClearlyWhenRoundsRunOut() {
-    List<String[]> chain = new ArrayList<>();
-    for (int i = 0; i < 64; i++) {
-      chain.add(new String[] {String.format(Locale.ROOT, "n%02d", i), String.format(Locale.ROOT, "n%02d", i + 1)});
-    }
+    List<String[]> chain = chain(64);
 
     assertThatThrownBy(() -> ConnectedComponents.of(edges(chain), "src", "dst", 1, 0))
         .hasMessageContaining("Cannot find connected components: the similarity graph did not converge to stars "
@@ -108,10 +114,7 @@ class ConnectedComponentsTest extends SparkTestBase {
 
   @Test
   void aGraphOverTheLimitTakesTheRounds() {
-    List<String[]> chain = new ArrayList<>();
-    for (int i = 0; i < 64; i++) {
-      chain.add(new String[] {String.format(Locale.ROOT, "n%02d", i), String.format(Locale.ROOT, "n%02d", i + 1)});
-    }
+    List<String[]> chain = chain(64);
 
     // 64 edges, 63 allowed on the driver: the rounds run, and one round is not enough for a chain.
     assertThatThrownBy(() -> ConnectedComponents.of(edges(chain), "src", "dst", 1, 63))

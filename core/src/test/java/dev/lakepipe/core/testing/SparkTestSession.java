@@ -27,6 +27,8 @@ public final class SparkTestSession {
           .config("spark.sql.warehouse.dir",
               System.getProperty("java.io.tmpdir") + "/lakepipe-test-warehouse-" + ProcessHandle.current().pid())
           .config("spark.databricks.delta.snapshotPartitions", "2")
+          // As embedded Spark has it: the stage tests of a module run the same queries again and again.
+          .config(SparkSessionFactory.CODEGEN_CACHE, SparkSessionFactory.EMBEDDED_CONF.get(SparkSessionFactory.CODEGEN_CACHE))
           .getOrCreate();
       spark.sparkContext().setLogLevel("WARN");
       Runtime.getRuntime().addShutdownHook(new Thread(() -> spark.stop()));
