@@ -42,8 +42,10 @@ import org.slf4j.LoggerFactory;
  * <p>Small graphs are solved on the driver: when the distinct edges number at most {@value #LOCAL_EDGE_LIMIT},
  * they are collected (one job, at most that many rows: a few MB with 64-character ids) and labelled by
  * union-find, which gives the same labels (Spark's ordering of the node type decides the smallest id) without
- * the rounds' jobs: about three dozen Spark jobs for a graph of a few edges. The bound is fixed, so the driver
- * holds no more at 100 million rows than at 100; larger graphs take the rounds above.
+ * the rounds' jobs: 29 of clean's 132 Spark jobs on 11 rows. The bound is fixed, so the driver holds no more at
+ * 100 million rows than at 100; a larger graph pays that one job (at most the bound's rows, then the edges are
+ * computed again for the rounds) and takes the rounds above. Ids of types without a driver-side order that
+ * matches Spark's (anything but strings and integers) always take the rounds.
  */
 public final class ConnectedComponents {
 
