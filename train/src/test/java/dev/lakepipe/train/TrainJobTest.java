@@ -50,9 +50,11 @@ class TrainJobTest extends SparkTestBase {
     return spark.sql(sql).first().getLong(0);
   }
 
-  /** The history rows of the given runs; none when no run in this class has created the table yet. */
+  /** The history rows of the given runs; none when no run on this warehouse has created the table yet. */
   private static long historyRows(String runIds) {
-    return spark.catalog().tableExists("results.training_history")
+    TableCatalog catalog = new TableCatalog(spark, config("").tables());
+    catalog.registerAll();
+    return catalog.exists(catalog.table("training-history"))
         ? count("SELECT count(*) FROM results.training_history WHERE run_id IN (" + runIds + ")") : 0;
   }
 
@@ -150,7 +152,6 @@ class TrainJobTest extends SparkTestBase {
         .isInstanceOf(LakepipeException.class)
         .hasMessageContaining("Cannot resume training run 'corrupt': the checkpoint")
         .hasMessageContaining("is corrupt");
-    new TableCatalog(spark, config("").tables()).registerAll();
     assertThat(historyRows("'never-ran', 'corrupt'")).isZero();
   }
 
@@ -168,7 +169,6 @@ class TrainJobTest extends SparkTestBase {
         .hasMessageContaining("Lower train.learning-rate.base")
         .hasMessageContaining("No model version was published");
     assertThat(Files.exists(warehouse.resolve("_models/nan-1/model.json"))).isFalse();
-    new TableCatalog(spark, config("").tables()).registerAll();
     assertThat(historyRows("'nan-1'")).isZero();
   }
 
