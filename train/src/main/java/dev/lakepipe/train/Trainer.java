@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.SerializableConfiguration;
 import org.deeplearning4j.core.loader.impl.SerializedMultiDataSetLoader;
@@ -74,6 +75,7 @@ final class Trainer {
     JavaRDD<String> validationPaths = Minibatches.paths(spark, validationData).cache();
     SerializableConfiguration hadoop = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
     JavaRDD<MultiDataSet> validationSets = validationPaths.map(p -> load(p, hadoop));
+    JavaSparkContext sparkContext = JavaSparkContext.fromSparkContext(spark.sparkContext());
     List<EpochRecord> history = new ArrayList<>(state.history());
     EarlyStopping es = state.earlyStopping();
     String stopReason = "max-epochs";
@@ -125,7 +127,7 @@ final class Trainer {
         requireFinite(e, "train", trainLoss, lr);
         String validating = String.format(Locale.ROOT, "train epoch %d/%d: validate", e, s.epochs());
         double validationLoss = watchdog.run(group, validating, stall,
-            () -> sparkNet.calculateScoreMultiDataSet(validationSets, true));
+            () -> ValidationLoss.of(sparkContext, validationSets, sparkNet.getNetwork()));
         requireFinite(e, "validation", validationLoss, lr);
         Evaluation ev = watchdog.run(group, validating, stall, () -> (Evaluation) sparkNet.doEvaluation(
             validationPaths, new SerializedMultiDataSetLoader(), new Evaluation(labels))[0]);
