@@ -162,8 +162,7 @@ final class Deduplication {
             col("d.kind").as("kind"),
             col("d.action").as("action"),
             when(col("d.kind").equalTo(KIND_EXACT), lit(1.0))
-                .otherwise(NearDuplicates.jaccard(NearDuplicates.shingles(col("r._text"), near),
-                    NearDuplicates.shingles(col("k._text"), near))).as("similarity"),
+                .otherwise(NearDuplicates.textJaccard(col("r._text"), col("k._text"), near)).as("similarity"),
             col("r." + Lineage.SOURCE).as("removed_source"),
             col("k." + Lineage.SOURCE).as("kept_source"),
             col("d." + DuplicateClusters.CLUSTER_SIZE).as("cluster_size"),

@@ -42,6 +42,83 @@ final class MinHash {
     return Arrays.copyOf(out, n);
   }
 
+  /**
+   * Exact Jaccard of two sorted distinct shingle sets (as {@link #shingles} gives them), by one merge: |A ∩ B| /
+   * |A ∪ B|; 0 when both are empty.
+   */
+  static double jaccard(int[] a, int[] b) {
+    int i = 0;
+    int j = 0;
+    int shared = 0;
+    while (i < a.length && j < b.length) {
+      int c = Integer.compare(a[i], b[j]);
+      if (c == 0) {
+        shared++;
+        i++;
+        j++;
+      } else if (c < 0) {
+        i++;
+      } else {
+        j++;
+      }
+    }
+    int union = a.length + b.length - shared;
+    return union == 0 ? 0.0 : (double) shared / union;
+  }
+
+  /** The shingle set as bytes, 4 per shingle, big-endian (what the near-duplicate search stores and shuffles). */
+  static byte[] pack(int[] shingles) {
+    byte[] out = new byte[shingles.length * 4];
+    for (int i = 0; i < shingles.length; i++) {
+      int v = shingles[i];
+      out[4 * i] = (byte) (v >>> 24);
+      out[4 * i + 1] = (byte) (v >>> 16);
+      out[4 * i + 2] = (byte) (v >>> 8);
+      out[4 * i + 3] = (byte) v;
+    }
+    return out;
+  }
+
+  /** {@link #jaccard(int[], int[])} of two {@link #pack packed} sets, merged in place; null reads as empty. */
+  static double jaccard(byte[] a, byte[] b) {
+    int n = a == null ? 0 : a.length / 4;
+    int m = b == null ? 0 : b.length / 4;
+    int i = 0;
+    int j = 0;
+    int shared = 0;
+    while (i < n && j < m) {
+      int c = Integer.compare(intAt(a, i), intAt(b, j));
+      if (c == 0) {
+        shared++;
+        i++;
+        j++;
+      } else if (c < 0) {
+        i++;
+      } else {
+        j++;
+      }
+    }
+    int union = n + m - shared;
+    return union == 0 ? 0.0 : (double) shared / union;
+  }
+
+  private static int intAt(byte[] packed, int i) {
+    return (packed[4 * i] << 24) | ((packed[4 * i + 1] & 0xff) << 16) | ((packed[4 * i + 2] & 0xff) << 8)
+        | (packed[4 * i + 3] & 0xff);
+  }
+
+  /** The inverse of {@link #pack}; empty for null. */
+  static int[] unpack(byte[] packed) {
+    if (packed == null) {
+      return new int[0];
+    }
+    int[] out = new int[packed.length / 4];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = intAt(packed, i);
+    }
+    return out;
+  }
+
   /** The salts of the {@code count} hash functions, derived from the seed only. */
   static long[] salts(long seed, int count) {
     SplittableRandom random = new SplittableRandom(seed);

@@ -1,9 +1,6 @@
 package dev.lakepipe.clean;
 
 import static org.apache.spark.sql.functions.array;
-import static org.apache.spark.sql.functions.array_intersect;
-import static org.apache.spark.sql.functions.array_union;
-import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.countDistinct;
@@ -11,11 +8,10 @@ import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.lag;
 import static org.apache.spark.sql.functions.least;
+import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.posexplode;
-import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.udf;
-import static org.apache.spark.sql.functions.when;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
@@ -30,11 +26,13 @@ import java.util.Set;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.api.java.UDF1;
-import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,9 +65,10 @@ import org.slf4j.LoggerFactory;
  * rows are counted in {@link Stats}.
  *
  * <p>Cost: one pass to shingle and sign every row (CPU-bound, about {@code bands * rowsPerBand} hash evaluations
- * per shingle); one shuffle of {@code bands} keys per row to find bucket sizes (persisted, one row per bucket of
- * two or more members, so the pair search and the skew count read them instead of re-aggregating the keys); a
- * self-join per bucket of at most
+ * per shingle, once per row: the shingle set is kept as a sorted array packed 4 bytes per shingle, so it is
+ * stored and shuffled without per-element overhead and verified by one merge); one shuffle of {@code bands}
+ * keys per row to find bucket sizes (persisted, one row per bucket of two or more members, so the pair search
+ * and the skew count read them instead of re-aggregating the keys); a self-join per bucket of at most
  * {@code maxBucketSize} members, so candidates grow linearly with rows for a fixed bucket cap; two joins to
  * verify candidates; a few shuffles per connected-components round over the verified pairs only. Nothing that
  * grows with rows is collected to the driver. Deterministic across runs and partition counts: hashing depends
@@ -84,6 +83,10 @@ public final class NearDuplicates {
 
   /** Bound on connected-components rounds; typical graphs converge in fewer than ten. */
   static final int MAX_COMPONENT_ROUNDS = 60;
+
+  private static final StructType SKETCH = new StructType()
+      .add("sh", DataTypes.BinaryType, false)
+      .add("keys", DataTypes.createArrayType(DataTypes.LongType, false), false);
 
   static final String CLUSTER_ID = "cluster_id";
   static final String ID_A = "id_a";
@@ -195,11 +198,12 @@ public final class NearDuplicates {
    */
   static Result find(Dataset<Row> rows, Settings s) {
     long rowCount = rows.count();
-    UserDefinedFunction bandKeys = bandKeysUdf(s);
+    // One evaluation per row of the shingles and their band keys (the sketch is marked non-deterministic so the
+    // optimiser cannot copy it into the filter and each field: measured, it was evaluated twice per row).
     Dataset<Row> docs = rows
-        .select(col(Lineage.RECORD_ID).as("id"), shingles(col(s.column()), s).as("sh"))
-        .filter(size(col("sh")).gt(0))
-        .withColumn("keys", bandKeys.apply(col("sh")))
+        .select(col(Lineage.RECORD_ID).as("id"), sketch(col(s.column()), s).as("d"))
+        .select(col("id"), col("d.sh").as("sh"), col("d.keys").as("keys"))
+        .filter(col("keys").isNotNull())
         .persist(StorageLevel.MEMORY_AND_DISK());
 
     // Bucket membership: one row per (row, band), with the bucket's size.
@@ -236,11 +240,12 @@ public final class NearDuplicates {
     Row skew = oversized.agg(countDistinct(col("band"), col("bucket")), countDistinct(col("id"))).first();
     sizes.unpersist();
 
-    // Verify: exact Jaccard; the size ratio bounds Jaccard from above and skips hopeless pairs cheaply.
+    // Verify: exact Jaccard; the size ratio bounds Jaccard from above and skips hopeless pairs cheaply (sizes in
+    // bytes, 4 per shingle: the same ratio).
     Dataset<Row> a = docs.select(col("id").as(ID_A), col("sh").as("sh_a"));
     Dataset<Row> b = docs.select(col("id").as(ID_B), col("sh").as("sh_b"));
-    Column sizeA = size(col("sh_a"));
-    Column sizeB = size(col("sh_b"));
+    Column sizeA = length(col("sh_a"));
+    Column sizeB = length(col("sh_b"));
     Dataset<Row> pairs = candidates.join(a, ID_A).join(b, ID_B)
         .filter(least(sizeA, sizeB).cast("double").geq(greatest(sizeA, sizeB).cast("double").multiply(s.threshold())))
         .select(col(ID_A), col(ID_B), jaccard(col("sh_a"), col("sh_b")).as(JACCARD))
@@ -273,28 +278,37 @@ public final class NearDuplicates {
     return udf(f, DataTypes.createArrayType(DataTypes.IntegerType, false)).apply(text);
   }
 
-  /** Exact Jaccard of two shingle arrays (size(intersect)/size(union)); 0 when both empty (or null). */
-  static Column jaccard(Column shinglesA, Column shinglesB) {
-    Column empty = array().cast("array<int>");
-    Column x = coalesce(shinglesA, empty);
-    Column y = coalesce(shinglesB, empty);
-    Column union = size(array_union(x, y));
-    return when(union.equalTo(0), lit(0.0))
-        .otherwise(size(array_intersect(x, y)).cast("double").divide(union));
+  /** Exact Jaccard of two {@link MinHash#pack packed} shingle sets (binary columns); 0 when both are empty. */
+  static Column jaccard(Column packedA, Column packedB) {
+    UDF2<byte[], byte[], Double> f = MinHash::jaccard;
+    return udf(f, DataTypes.DoubleType).asNonNullable().apply(packedA, packedB);
   }
 
-  private static UserDefinedFunction bandKeysUdf(Settings s) {
+  /** Exact Jaccard of the shingle sets of two texts (null and empty text have none); 0 when both have none. */
+  static Column textJaccard(Column textA, Column textB, Settings s) {
+    int k = s.shingleSize();
+    UDF2<String, String, Double> f = (x, y) -> MinHash.jaccard(MinHash.shingles(x, k), MinHash.shingles(y, k));
+    return udf(f, DataTypes.DoubleType).asNonNullable().apply(textA, textB);
+  }
+
+  /**
+   * {@code struct<sh: binary, keys: array<long>>}: the text's {@link MinHash#pack packed} shingle set and its band
+   * keys, computed in one pass; null for null or empty text.
+   */
+  private static Column sketch(Column text, Settings s) {
     long[] salts = MinHash.salts(s.seed(), s.bands() * s.rowsPerBand());
+    int k = s.shingleSize();
     int bands = s.bands();
     int rows = s.rowsPerBand();
-    UDF1<scala.collection.Seq<Object>, long[]> f = sh -> {
-      int[] values = new int[sh.length()];
-      scala.collection.Iterator<Object> it = sh.iterator();
-      for (int i = 0; it.hasNext(); i++) {
-        values[i] = (Integer) it.next();
+    UDF1<String, Row> f = t -> {
+      int[] sh = MinHash.shingles(t, k);
+      if (sh.length == 0) {
+        return null;
       }
-      return MinHash.bandKeys(MinHash.signature(values, salts), bands, rows);
+      long[] keys = MinHash.bandKeys(MinHash.signature(sh, salts), bands, rows);
+      return RowFactory.create(MinHash.pack(sh), keys);
     };
-    return udf(f, DataTypes.createArrayType(DataTypes.LongType, false));
+    return udf(f, SKETCH).asNondeterministic().apply(text);
   }
+
 }

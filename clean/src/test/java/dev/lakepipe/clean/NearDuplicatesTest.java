@@ -118,15 +118,24 @@ class NearDuplicatesTest extends SparkTestBase {
     // "xy" is shorter than k = 3 in the second check: one shingle of the whole text.
     Dataset<Row> in = rows("p", "ABCDE", "q", "abcdf");
     NearDuplicates.Settings k2 = settings(2, 1000);
-    Dataset<Row> sh = in.select(col("_record_id"), NearDuplicates.shingles(col("text"), k2).as("sh"));
+    Dataset<Row> sh = in.select(col("_record_id"), col("text"), NearDuplicates.shingles(col("text"), k2).as("sh"));
     Dataset<Row> both = sh.as("l").crossJoin(sh.as("r"))
         .filter(col("l._record_id").equalTo("p").and(col("r._record_id").equalTo("q")))
-        .select(size("l.sh"), size("r.sh"), NearDuplicates.jaccard(col("l.sh"), col("r.sh")));
+        .select(size("l.sh"), size("r.sh"), NearDuplicates.textJaccard(col("l.text"), col("r.text"), k2));
 
     Row row = both.first();
     assertThat(row.getInt(0)).isEqualTo(4);
     assertThat(row.getInt(1)).isEqualTo(4);
     assertThat(row.getDouble(2)).isCloseTo(0.6, within(1e-12));
+    // The packed sets the search shuffles give the same Jaccard, merged in place.
+    int[] p = MinHash.shingles("ABCDE", 2);
+    int[] q = MinHash.shingles("abcdf", 2);
+    assertThat(MinHash.unpack(MinHash.pack(p))).containsExactly(p);
+    assertThat(MinHash.jaccard(MinHash.pack(p), MinHash.pack(q))).isCloseTo(0.6, within(1e-12));
+    assertThat(MinHash.jaccard(p, q)).isCloseTo(0.6, within(1e-12));
+    // Negative hashes sort first and survive packing: {-5, -1, 7} and {-1, 7, 9} share 2 of 4.
+    assertThat(MinHash.jaccard(MinHash.pack(new int[] {-5, -1, 7}), MinHash.pack(new int[] {-1, 7, 9})))
+        .isEqualTo(0.5);
 
     assertThat(MinHash.shingles("abcd", 2)).isSorted().hasSize(3);
     assertThat(MinHash.shingles("ABAB", 2)).hasSize(2);
@@ -134,10 +143,10 @@ class NearDuplicatesTest extends SparkTestBase {
     assertThat(MinHash.shingles(null, 3)).isEmpty();
     assertThat(MinHash.shingles("", 3)).isEmpty();
 
-    Dataset<Row> empties = rows("e", "", "f", null)
-        .select(NearDuplicates.shingles(col("text"), k2).as("sh"));
-    Row e = empties.select(NearDuplicates.jaccard(col("sh"), col("sh"))).first();
-    assertThat(e.getDouble(0)).isZero();
+    Dataset<Row> empties = rows("e", "", "f", null);
+    List<Row> e = empties.select(NearDuplicates.textJaccard(col("text"), col("text"), k2)).collectAsList();
+    assertThat(e).extracting(r -> r.getDouble(0)).containsExactly(0.0, 0.0);
+    assertThat(MinHash.jaccard((byte[]) null, null)).isZero();
   }
 
   @Test
