@@ -3,15 +3,12 @@ package dev.lakepipe.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lakepipe.core.testing.SparkTestBase;
-import io.delta.tables.DeltaTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -52,14 +49,14 @@ class KilledRunsIT extends SparkTestBase {
   void aCleanKilledDuringItsWritesLeavesTablesReadableAndItsRetryCountsExactly() throws Exception {
     List<String> tables = List.of("bronze/records", "ops/quarantine", "ops/duplicates", "silver/records",
         "ops/dq_report");
-    Map<String, long[]> before = versionsAndCounts(tables);
+    Map<String, long[]> before = KilledWrites.versionsAndCounts(spark, warehouse, tables);
 
     // Clean writes ops.quarantine (nothing new: c0 quarantined the same rows, so no commit), ops.duplicates,
     // silver, ops.dq_report; the kill comes with the ops.duplicates commit.
     Launcher.Result killed = killWhen(commit("ops/duplicates", before.get("ops/duplicates")[0] + 1),
         "clean", "--run-id", "c1");
     assertThat(killed.out()).as("killed before clean finished").doesNotContain("clean (run c1)");
-    assertReadableAtPreviousOrNew(before);
+    KilledWrites.assertReadableAtPreviousOrNew(spark, warehouse, before);
     Row silverNow = spark.sql("SELECT count(*), count(DISTINCT _record_id), min(run_id), max(run_id) FROM delta.`"
         + warehouse + "/silver/records`").first();
     assertThat(silverNow.getLong(0)).isEqualTo(40);
@@ -89,14 +86,14 @@ class KilledRunsIT extends SparkTestBase {
     cliOk("features", "--run-id", "f0");
     Map<String, String> f0Splits = splits();
     List<String> tables = List.of("silver/records", "ops/quarantine", "ops/split_manifest", "gold/dataset");
-    Map<String, long[]> before = versionsAndCounts(tables);
+    Map<String, long[]> before = KilledWrites.versionsAndCounts(spark, warehouse, tables);
 
     // Features saves the pipeline, writes the Parquet export, then ops.split_manifest, ops.quarantine (nothing
     // here) and last gold; the kill comes with the manifest's commit.
     Launcher.Result killed = killWhen(commit("ops/split_manifest", before.get("ops/split_manifest")[0] + 1),
         "features", "--run-id", "f1");
     assertThat(killed.out()).as("killed before features finished").doesNotContain("features (run f1)");
-    assertReadableAtPreviousOrNew(before);
+    KilledWrites.assertReadableAtPreviousOrNew(spark, warehouse, before);
     assertThat(rows("SELECT count(*), count(DISTINCT _record_id), count(DISTINCT run_id) FROM delta.`" + warehouse
         + "/gold/dataset`")).containsExactly("40|40|1");
 
@@ -170,12 +167,7 @@ class KilledRunsIT extends SparkTestBase {
     System.arraycopy(args, 0, all, 3, args.length);
     Process p = launcher.start(all);
     int n = launcher.started();
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
-    while (!Files.exists(trigger) && p.isAlive() && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    boolean seen = Files.exists(trigger);
-    p.destroyForcibly();
+    boolean seen = KilledWrites.killWhen(trigger, p, Duration.ofMinutes(4));
     Launcher.Result r = launcher.finish(p, n);
     assertThat(seen).as("%s appeared; stderr:%n%s", trigger, r.err()).isTrue();
     assertThat(r.code()).as("killed by SIGKILL").isEqualTo(128 + 9);
@@ -183,36 +175,11 @@ class KilledRunsIT extends SparkTestBase {
   }
 
   private static Path commit(String table, long version) {
-    return warehouse.resolve(table).resolve("_delta_log")
-        .resolve(String.format(Locale.ROOT, "%020d.json", version));
+    return KilledWrites.commit(warehouse, table, version);
   }
 
   private static long version(String table) {
-    return DeltaTable.forPath(spark, warehouse.resolve(table).toString()).history(1).select("version").first()
-        .getLong(0);
-  }
-
-  /** Each table's version and row count. */
-  private static Map<String, long[]> versionsAndCounts(List<String> tables) {
-    Map<String, long[]> out = new LinkedHashMap<>();
-    for (String t : tables) {
-      out.put(t, new long[] {version(t), spark.read().format("delta").load(warehouse.resolve(t).toString()).count()});
-    }
-    return out;
-  }
-
-  /**
-   * After a kill: every table reads at the version it had before with the rows it had, and its current version is
-   * that one or the killed run's one whole next commit, which reads too.
-   */
-  private static void assertReadableAtPreviousOrNew(Map<String, long[]> before) {
-    before.forEach((t, vc) -> {
-      String path = warehouse.resolve(t).toString();
-      assertThat(spark.read().format("delta").option("versionAsOf", vc[0]).load(path).count()).as(t)
-          .isEqualTo(vc[1]);
-      assertThat(version(t)).as(t).isBetween(vc[0], vc[0] + 1);
-      assertThat(spark.read().format("delta").load(path).count()).as(t).isNotNegative();
-    });
+    return KilledWrites.version(spark, warehouse, table);
   }
 
   private static List<String> rows(String sql) {

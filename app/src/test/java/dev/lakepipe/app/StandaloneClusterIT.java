@@ -10,9 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -207,32 +207,20 @@ class StandaloneClusterIT extends SparkTestBase {
         + "{\"msg_id\": \"<n2@x>\", \"subj\": \"late\", \"body\": \"late arrival two\", \"class\": \"spam\"}\n",
         java.nio.charset.StandardCharsets.UTF_8);
     List<String> tables = List.of("bronze/records", "ops/quarantine", "ops/ingest_log");
-    Map<String, long[]> before = versionsAndCounts(client.warehouse, tables);
+    Map<String, long[]> before = KilledWrites.versionsAndCounts(spark, client.warehouse, tables);
     assertThat(before.get("bronze/records")[1]).isEqualTo(46);
-    Path trigger = client.warehouse.resolve("bronze/records/_delta_log")
-        .resolve(String.format(java.util.Locale.ROOT, "%020d.json", before.get("bronze/records")[0] + 1));
+    Path trigger = KilledWrites.commit(client.warehouse, "bronze/records", before.get("bronze/records")[0] + 1);
     Submitted doomed = submit("killed-driver", cluster, clientMode(), "ingest", "r2", client.warehouse);
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(DEADLINE_MINUTES);
-    while (!Files.exists(trigger) && doomed.process.isAlive() && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    boolean seen = Files.exists(trigger);
-    doomed.process.destroyForcibly();
-    assertThat(doomed.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    boolean seen = KilledWrites.killWhen(trigger, doomed.process, Duration.ofMinutes(DEADLINE_MINUTES));
     String killedOutput = Files.readString(doomed.log);
     assertThat(seen).as("%s appeared; output:%n%s", trigger, killedOutput).isTrue();
     assertThat(doomed.process.exitValue()).as("killed by SIGKILL").isEqualTo(128 + 9);
     assertThat(killedOutput).as("killed before ingest finished").doesNotContain("ingest (run r2)");
     // Every table reads at the version it had with the rows it had; its current version is that one or the killed
     // run's one whole next commit, which reads too: bronze holds its 46 rows plus the 2 new ones, whole.
-    before.forEach((t, vc) -> {
-      String path = client.warehouse.resolve(t).toString();
-      assertThat(spark.read().format("delta").option("versionAsOf", vc[0]).load(path).count()).as(t)
-          .isEqualTo(vc[1]);
-      assertThat(versionsAndCounts(client.warehouse, List.of(t)).get(t)[0]).as(t).isBetween(vc[0], vc[0] + 1);
-    });
+    KilledWrites.assertReadableAtPreviousOrNew(spark, client.warehouse, before);
     assertThat(delta(client.warehouse, "bronze/records").count()).isEqualTo(48);
-    assertThat(versionsAndCounts(client.warehouse, List.of("ops/ingest_log")).get("ops/ingest_log")[0])
+    assertThat(KilledWrites.version(spark, client.warehouse, "ops/ingest_log"))
         .as("killed before the ingest log was written").isEqualTo(before.get("ops/ingest_log")[0]);
 
     // The re-run with the same run id, the driver on a worker this time: the log never recorded the new file, so
@@ -559,17 +547,6 @@ class StandaloneClusterIT extends SparkTestBase {
 
   private static Dataset<Row> delta(Path warehouse, String table) {
     return spark.read().format("delta").load(warehouse.resolve(table).toString());
-  }
-
-  /** Each table's latest version and its row count. */
-  private static Map<String, long[]> versionsAndCounts(Path warehouse, List<String> tables) {
-    Map<String, long[]> out = new LinkedHashMap<>();
-    for (String t : tables) {
-      long version = io.delta.tables.DeltaTable.forPath(spark, warehouse.resolve(t).toString()).history(1)
-          .select("version").first().getLong(0);
-      out.put(t, new long[] {version, delta(warehouse, t).count()});
-    }
-    return out;
   }
 
   private static List<String> rows(Path warehouse, String sql, String table) {
