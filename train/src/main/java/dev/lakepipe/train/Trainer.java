@@ -126,11 +126,11 @@ final class Trainer {
         double lr = schedule.valueAt((int) Math.max(0, iteration - 1), e - 1);
         requireFinite(e, "train", trainLoss, lr);
         String validating = String.format(Locale.ROOT, "train epoch %d/%d: validate", e, s.epochs());
-        double validationLoss = watchdog.run(group, validating, stall,
-            () -> ValidationLoss.of(sparkContext, validationSets, sparkNet.getNetwork()));
+        Validation.Outcome checked = watchdog.run(group, validating, stall,
+            () -> Validation.of(sparkContext, validationSets, sparkNet.getNetwork(), labels));
+        double validationLoss = checked.loss();
         requireFinite(e, "validation", validationLoss, lr);
-        Evaluation ev = watchdog.run(group, validating, stall, () -> (Evaluation) sparkNet.doEvaluation(
-            validationPaths, new SerializedMultiDataSetLoader(), new Evaluation(labels))[0]);
+        Evaluation ev = checked.evaluation();
         double[] validation = {validationLoss, ev.accuracy(), MacroF1.of(ev, labels.size())};
         EpochRecord partial = new EpochRecord(e, iteration, lr, trainLoss, validation[0], validation[1],
             validation[2], trainData.rows() / Math.max(1e-9, fitSeconds), 0, false);
