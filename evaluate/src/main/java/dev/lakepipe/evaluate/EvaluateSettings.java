@@ -51,14 +51,16 @@ public record EvaluateSettings(List<String> splits, List<String> slices, long mi
 
   private static final Set<String> KEYS = Set.of("splits", "slices", "min-support", "batch-size", "bootstrap",
       "drift", "gate", "report-path", "model");
-  private static final Set<String> GATE_KEYS = Set.of("min", "max", "max-drop");
+  private static final Set<String> GATE_KEYS = Set.of("min", "max", "max-drop", "beat-baseline");
 
   /**
    * The registry gate: absolute floors ({@code min}), ceilings ({@code max}) and the largest drop allowed
-   * against the previously blessed model ({@code maxDrop}), by metric name.
+   * against the previously blessed model ({@code maxDrop}), by metric name; {@code beatBaseline}: a classifier's
+   * macro-F1 must exceed the majority-class baseline's (always predicting train's most frequent label).
    */
-  public record Gate(Map<String, Double> min, Map<String, Double> max, Map<String, Double> maxDrop) {
-    public static final Gate NONE = new Gate(Map.of(), Map.of(), Map.of());
+  public record Gate(Map<String, Double> min, Map<String, Double> max, Map<String, Double> maxDrop,
+      boolean beatBaseline) {
+    public static final Gate NONE = new Gate(Map.of(), Map.of(), Map.of(), true);
 
     public Gate {
       min = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(min));
@@ -120,7 +122,8 @@ public record EvaluateSettings(List<String> splits, List<String> slices, long mi
     problems.rejectUnknownKeys(g, "evaluate.gate", GATE_KEYS);
     Gate gate = new Gate(thresholds(g, "min", HIGHER_IS_BETTER, problems),
         thresholds(g, "max", LOWER_IS_BETTER, problems),
-        thresholds(g, "max-drop", HIGHER_IS_BETTER, problems));
+        thresholds(g, "max-drop", HIGHER_IS_BETTER, problems),
+        problems.bool(g, "evaluate.gate", "beat-baseline", true));
 
     String warehouse = root.hasPath("tables.warehouse") ? root.getString("tables.warehouse") : "lakehouse";
     String reportPath = problems.optString(e, "evaluate", "report-path").orElse(warehouse + "/_reports");

@@ -13,8 +13,10 @@ import java.util.Map;
  * <p>Every check of {@link EvaluateSettings.Gate} is applied and reported, passed or not: {@code min} (the
  * metric is at least the threshold), {@code max} (at most), {@code max-drop} (the metric fell at most this much
  * below the previously blessed model's value; skipped, and said so, when no model was blessed before). A
- * metric the run did not produce fails its check (an undefined AUC is no evidence). Blessed when every check
- * passes; with no checks configured, blessed with that reason.
+ * metric the run did not produce fails its check (an undefined AUC is no evidence). {@code beat-baseline} (on
+ * unless set false): a classifier whose macro-F1 does not exceed the majority-class baseline's on the same split
+ * is not blessed, thresholds or not. Blessed when every check passes; with no thresholds configured, blessed when
+ * it beats the baseline (or by default, with {@code beat-baseline = false}), with that reason.
  */
 public final class Gate {
 
@@ -34,7 +36,21 @@ public final class Gate {
     List<String> reasons = new ArrayList<>();
     boolean ok = true;
     if (gate.isEmpty()) {
-      reasons.add("no gate thresholds configured (evaluate.gate); blessed by default");
+      reasons.add(gate.beatBaseline()
+          ? "no gate thresholds configured (evaluate.gate); blessed if it beats the majority-class baseline"
+          : "no gate thresholds configured (evaluate.gate); blessed by default");
+    }
+    Double f1 = metrics.get("macro_f1");
+    Double baseline = metrics.get("baseline_macro_f1");
+    if (gate.beatBaseline() && f1 != null && baseline != null && !baseline.isNaN()) {
+      if (!f1.isNaN() && f1 > baseline + 1e-12) {
+        reasons.add("macro_f1 " + fmt(f1) + " > majority-class baseline " + fmt(baseline));
+      } else {
+        reasons.add("macro_f1 " + (f1.isNaN() ? "undefined" : fmt(f1)) + " does not beat the majority-class "
+            + "baseline " + fmt(baseline) + " (always predicting train's most frequent label); improve the model, or "
+            + "set evaluate.gate.beat-baseline = false to bless it anyway");
+        ok = false;
+      }
     }
     for (Map.Entry<String, Double> e : gate.min().entrySet()) {
       Double v = metrics.get(e.getKey());

@@ -309,12 +309,18 @@ class EvaluateJobTest extends SparkTestBase {
         + "metrics['macro_f1'] FROM results.model_registry ORDER BY run_id").collectAsList();
     assertThat(registry).hasSize(2);
     assertThat(registry.get(0).getBoolean(2)).isTrue();
-    assertThat(registry.get(0).<String>getList(3)).containsExactly("macro_f1 0.7333 >= 0.70",
+    // The majority-class baseline on the 8 test rows (5 ham, 3 spam): always ham gives F1(ham) = 2*5/(5+8) =
+    // 10/13 and F1(spam) = 0, macro 5/13 = 0.3846.
+    assertThat(registry.get(0).<String>getList(3)).containsExactly(
+        "macro_f1 0.7333 > majority-class baseline 0.3846", "macro_f1 0.7333 >= 0.70",
         "macro_f1: no previously blessed model, drop not checked");
     assertThat(registry.get(0).isNullAt(4)).isTrue();
     assertThat(registry.get(1).getBoolean(2)).isFalse();
     // 11/15 - 5/13 = 68/195 = 0.3487
+    // The second model's macro-F1 is exactly the baseline's, 5/13: not beating it.
     assertThat(registry.get(1).<String>getList(3)).containsExactly(
+        "macro_f1 0.3846 does not beat the majority-class baseline 0.3846 (always predicting train's most frequent "
+            + "label); improve the model, or set evaluate.gate.beat-baseline = false to bless it anyway",
         "macro_f1 0.3846 < 0.70 (evaluate.gate.min)", "macro_f1 dropped 0.3487 from m-good, more than 0.02");
     assertThat(registry.get(1).getString(4)).isEqualTo("m-good");
     assertThat(registry.get(1).getDouble(5)).isCloseTo(5.0 / 13, within(1e-9));
