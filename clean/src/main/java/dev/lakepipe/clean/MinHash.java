@@ -42,30 +42,6 @@ final class MinHash {
     return Arrays.copyOf(out, n);
   }
 
-  /**
-   * Exact Jaccard of two sorted distinct shingle sets (as {@link #shingles} gives them), by one merge: |A ∩ B| /
-   * |A ∪ B|; 0 when both are empty.
-   */
-  static double jaccard(int[] a, int[] b) {
-    int i = 0;
-    int j = 0;
-    int shared = 0;
-    while (i < a.length && j < b.length) {
-      int c = Integer.compare(a[i], b[j]);
-      if (c == 0) {
-        shared++;
-        i++;
-        j++;
-      } else if (c < 0) {
-        i++;
-      } else {
-        j++;
-      }
-    }
-    int union = a.length + b.length - shared;
-    return union == 0 ? 0.0 : (double) shared / union;
-  }
-
   /** The shingle set as bytes, 4 per shingle, big-endian (what the near-duplicate search stores and shuffles). */
   static byte[] pack(int[] shingles) {
     byte[] out = new byte[shingles.length * 4];
@@ -79,7 +55,10 @@ final class MinHash {
     return out;
   }
 
-  /** {@link #jaccard(int[], int[])} of two {@link #pack packed} sets, merged in place; null reads as empty. */
+  /**
+   * Exact Jaccard of two {@link #pack packed} sorted distinct shingle sets, by one merge in place: |A ∩ B| /
+   * |A ∪ B|; 0 when both are empty; null reads as empty.
+   */
   static double jaccard(byte[] a, byte[] b) {
     int n = a == null ? 0 : a.length / 4;
     int m = b == null ? 0 : b.length / 4;

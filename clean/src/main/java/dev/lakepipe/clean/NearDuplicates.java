@@ -287,7 +287,8 @@ public final class NearDuplicates {
   /** Exact Jaccard of the shingle sets of two texts (null and empty text have none); 0 when both have none. */
   static Column textJaccard(Column textA, Column textB, Settings s) {
     int k = s.shingleSize();
-    UDF2<String, String, Double> f = (x, y) -> MinHash.jaccard(MinHash.shingles(x, k), MinHash.shingles(y, k));
+    UDF2<String, String, Double> f = (x, y) -> MinHash.jaccard(MinHash.pack(MinHash.shingles(x, k)),
+        MinHash.pack(MinHash.shingles(y, k)));
     return udf(f, DataTypes.DoubleType).asNonNullable().apply(textA, textB);
   }
 
