@@ -172,7 +172,7 @@ class TrainJobTest extends SparkTestBase {
     assertThat(historyRows("'nan-1'")).isZero();
   }
 
-  /** Sets a worker's parameters to NaN after its first iteration. */
+  /** Sets a worker's parameters to NaN after every iteration, from its first on. */
   static final class Overflow extends BaseTrainingListener implements Serializable {
     @Override
     public void iterationDone(Model model, int iteration, int epoch) {
