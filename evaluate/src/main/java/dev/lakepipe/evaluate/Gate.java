@@ -35,14 +35,16 @@ public final class Gate {
   public static Verdict decide(EvaluateSettings.Gate gate, Map<String, Double> metrics, Previous previous) {
     List<String> reasons = new ArrayList<>();
     boolean ok = true;
+    Double f1 = metrics.get("macro_f1");
+    Double baseline = metrics.get("baseline_macro_f1");
+    // A classifier has both; a regression has neither, so there is no baseline to beat.
+    boolean againstBaseline = gate.beatBaseline() && f1 != null && baseline != null && !baseline.isNaN();
     if (gate.isEmpty()) {
-      reasons.add(gate.beatBaseline()
+      reasons.add(againstBaseline
           ? "no gate thresholds configured (evaluate.gate); blessed if it beats the majority-class baseline"
           : "no gate thresholds configured (evaluate.gate); blessed by default");
     }
-    Double f1 = metrics.get("macro_f1");
-    Double baseline = metrics.get("baseline_macro_f1");
-    if (gate.beatBaseline() && f1 != null && baseline != null && !baseline.isNaN()) {
+    if (againstBaseline) {
       if (!f1.isNaN() && f1 > baseline + 1e-12) {
         reasons.add("macro_f1 " + fmt(f1) + " > majority-class baseline " + fmt(baseline));
       } else {

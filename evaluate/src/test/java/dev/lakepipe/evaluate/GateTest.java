@@ -34,6 +34,9 @@ class GateTest {
     assertThat(better.reasons()).containsExactly("macro_f1 0.7333 > majority-class baseline 0.40",
         "macro_f1 0.7333 >= 0.70");
     // A regression has no macro-F1 and no baseline: nothing to check.
-    assertThat(Gate.decide(gate(true, Map.of()), Map.of("rmse", 1.5), null).blessed()).isTrue();
+    Gate.Verdict regression = Gate.decide(gate(true, Map.of()), Map.of("rmse", 1.5), null);
+    assertThat(regression.blessed()).isTrue();
+    assertThat(regression.reasons()).containsExactly(
+        "no gate thresholds configured (evaluate.gate); blessed by default");
   }
 }
